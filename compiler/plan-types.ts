@@ -48,7 +48,8 @@ export interface SqlNode {
   readonly codeHash: string;
   /** Ids of the nodes it reads (scans and models), sorted. */
   readonly inputs: readonly string[];
-  readonly schema: readonly ColumnSchema[];
+  /** Output schema from binding, or null when an input's schema is only known at run time. */
+  readonly schema: readonly ColumnSchema[] | null;
   readonly materialize: boolean;
 }
 
@@ -102,9 +103,11 @@ export type ModelNode = SqlNode | TsNode;
  * - `duckdb-to-shm`: DuckDB result exported once as an Arrow IPC file in shared memory.
  * - `shm`: a TS node's Arrow IPC output file is opened directly by the consuming TS process.
  * - `shm-to-duckdb`: a TS node's Arrow output is loaded into DuckDB from its column buffers.
+ * - `shm-via-duckdb`: a TS node's output is loaded into DuckDB to apply the consumer's filter,
+ *   then exported to shared memory for the consuming TS node.
  * - `duckdb-to-parquet`: DuckDB writes the table as Parquet into the lake.
  */
-export type Transport = "duckdb" | "duckdb-to-shm" | "shm" | "shm-to-duckdb" | "duckdb-to-parquet";
+export type Transport = "duckdb" | "duckdb-to-shm" | "shm" | "shm-to-duckdb" | "shm-via-duckdb" | "duckdb-to-parquet";
 
 export interface PlanEdge {
   readonly from: string;

@@ -1,0 +1,63 @@
+/** bp build: compile (or load a saved plan), run it, print live logs and a summary. */
+import { readFileSync } from "node:fs";
+import { compileProject } from "../../compiler/compile-project.js";
+import type { Plan } from "../../compiler/plan-types.js";
+import { runPlan, PlanVersionError } from "../../runtime/run-plan.js";
+import { createOut, liveRunPrinter, printDiagnostics, printRunSummary } from "../console.js";
+
+export interface BuildCommandOptions {
+  projectDir: string;
+  var: Record<string, string>;
+  plan?: string;
+  threads?: number;
+  json?: boolean;
+}
+
+export async function buildCommand(opts: BuildCommandOptions): Promise<number> {
+  const out = createOut(!!opts.json);
+  let plan: Plan;
+  if (opts.plan) {
+    try {
+      plan = JSON.parse(readFileSync(opts.plan, "utf8")) as Plan;
+    } catch (err) {
+      out.error(`bp: cannot read plan ${opts.plan}: ${err instanceof Error ? err.message : String(err)}`);
+      return 2;
+    }
+  } else {
+    const compiled = await compileProject({ projectDir: opts.projectDir, vars: opts.var });
+    printDiagnostics(out, compiled.diagnostics, compiled.files);
+    if (!compiled.plan) {
+      if (opts.json) out.result(JSON.stringify({ ok: false, diagnostics: compiled.diagnostics }, null, 2));
+      return 1;
+    }
+    plan = compiled.plan;
+  }
+
+  const abort = new AbortController();
+  const onSignal = () => {
+    out.error("\ninterrupted: stopping running nodes, committing nothing");
+    abort.abort();
+  };
+  process.once("SIGINT", onSignal);
+  process.once("SIGTERM", onSignal);
+  try {
+    const run = await runPlan(plan, {
+      projectDir: opts.projectDir,
+      ...(opts.threads ? { threads: opts.threads } : {}),
+      onEvent: liveRunPrinter(out, plan.nodes.length),
+      signal: abort.signal,
+    });
+    printRunSummary(out, run);
+    if (opts.json) out.result(JSON.stringify(run, null, 2));
+    return run.cancelled ? 130 : run.ok ? 0 : 1;
+  } catch (err) {
+    if (err instanceof PlanVersionError) {
+      out.error(`bp: ${err.message}`);
+      return 2;
+    }
+    throw err;
+  } finally {
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+  }
+}

@@ -1,0 +1,29 @@
+/** bp import FILE --table NAME: a CSV or Parquet file becomes a source table in a new commit. */
+import path from "node:path";
+import { importFile } from "../../runtime/lake/import-table.js";
+import { createOut, formatCount } from "../console.js";
+import { withDuckDB } from "../duckdb.js";
+import { openProject } from "../project.js";
+
+export interface ImportCommandOptions {
+  projectDir: string;
+  table: string;
+  branch?: string;
+  json?: boolean;
+}
+
+export async function importCommand(file: string, opts: ImportCommandOptions): Promise<number> {
+  const out = createOut(!!opts.json);
+  const project = openProject(opts.projectDir, out);
+  if (!project) return 1;
+  const branch = opts.branch ?? project.config.branch;
+  try {
+    const { commit, entry } = await withDuckDB((conn) => importFile(project.lake, conn, path.resolve(file), opts.table, { branch }));
+    if (opts.json) out.result(JSON.stringify({ ok: true, table: opts.table, commit: commit.id, branch, rows: entry.rows, schema: entry.schema }, null, 2));
+    else out.info(`imported ${formatCount(entry.rows)} rows into ${opts.table} (${entry.schema.length} columns) on ${branch}, commit ${commit.id.slice(0, 12)}`);
+    return 0;
+  } catch (err) {
+    out.error(`bp import: ${err instanceof Error ? err.message : String(err)}\n  nothing was committed`);
+    return 1;
+  }
+}

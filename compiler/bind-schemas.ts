@@ -1,0 +1,147 @@
+/**
+ * Binds every model, in dependency order, against empty tables of its inputs' schemas (DuckDB),
+ * giving each model its output schema and, per input, the columns and filter it reads.
+ * A model whose input schema is unknown (a TS model without declared `columns`) is not bound:
+ * its schema is null and it reads every column of its inputs.
+ */
+import { diagnostic, didYouMean, type Diagnostic } from "./diagnostics.js";
+import type { LogicalPlan, LogicalSqlModel, LogicalTsModel } from "./logical-plan.js";
+import type { ColumnSchema } from "./plan-types.js";
+import type { ScratchCatalog } from "./sql/index.js";
+
+/** One input read by a model: which table, which columns (null = all), which filter. */
+export interface InputRead {
+  readonly table: string; // canonical name of the model or source
+  readonly from: "model" | "source";
+  readonly param: string | null; // TS input parameter
+  readonly columns: readonly string[] | null;
+  readonly filter: string | null;
+  /** Columns the filter reads (they must be scanned even when not returned). */
+  readonly filterColumns: readonly string[];
+}
+
+export interface BoundModel {
+  readonly name: string;
+  readonly schema: readonly ColumnSchema[] | null;
+  readonly reads: readonly InputRead[];
+}
+
+export async function bindSchemas(
+  logical: LogicalPlan,
+  scratch: ScratchCatalog,
+): Promise<{ bound: Map<string, BoundModel>; diagnostics: Diagnostic[] }> {
+  const diagnostics: Diagnostic[] = [];
+  const schemas = new Map<string, readonly ColumnSchema[] | null>();
+  for (const [name, entry] of Object.entries(logical.sources)) {
+    schemas.set(name, entry.schema);
+    await scratch.addTable(name, entry.schema);
+  }
+  const failed = new Set<string>();
+  const bound = new Map<string, BoundModel>();
+
+  for (const name of logical.order) {
+    const model = logical.models.get(name)!;
+    const resolved = logical.resolved.get(name)!;
+    const upstream = [...resolved.values()];
+    if (upstream.some((r) => r.kind === "model" && failed.has(r.name)) || upstream.length < model.refs.length) {
+      failed.add(name); // an input is broken or unknown: already reported there
+      continue;
+    }
+    const result =
+      model.kind === "sql"
+        ? await bindSql(model, logical, schemas, scratch)
+        : await bindTs(model, logical, schemas, scratch);
+    diagnostics.push(...result.diagnostics);
+    if (result.diagnostics.some((d) => d.severity === "error")) {
+      failed.add(name);
+      continue;
+    }
+    bound.set(name, result.model);
+    schemas.set(name, result.model.schema);
+    if (result.model.schema) await scratch.addTable(name, result.model.schema);
+  }
+  return { bound, diagnostics };
+}
+
+async function bindSql(
+  model: LogicalSqlModel,
+  logical: LogicalPlan,
+  schemas: ReadonlyMap<string, readonly ColumnSchema[] | null>,
+  scratch: ScratchCatalog,
+): Promise<{ model: BoundModel; diagnostics: Diagnostic[] }> {
+  const resolved = [...logical.resolved.get(model.name)!.values()];
+  const unknownInput = resolved.some((r) => schemas.get(r.name) == null);
+  if (unknownInput) {
+    // Cannot bind without every input's schema: read all columns of each input, no pushdown.
+    const reads = resolved.map((r) => ({ table: r.name, from: r.kind, param: null, columns: null, filter: null, filterColumns: [] }));
+    return { model: { name: model.name, schema: null, reads }, diagnostics: [] };
+  }
+  const sources = new Set(resolved.filter((r) => r.kind === "source").map((r) => r.name.toLowerCase()));
+  const b = await scratch.bindModel({
+    file: model.file,
+    sourceText: model.text,
+    rendered: model.sql,
+    toSourceOffset: model.toSourceOffset,
+    tableRefs: model.refs,
+    sources,
+  });
+  const reads = resolved.map((r): InputRead => {
+    const columns = lookup(b.columnsUsed, r.name) ?? [];
+    const filter = r.kind === "source" ? (lookup(b.pushdown, r.name) ?? null) : null;
+    return { table: r.name, from: r.kind, param: null, columns, filter, filterColumns: [] };
+  });
+  return { model: { name: model.name, schema: b.schema, reads }, diagnostics: b.diagnostics };
+}
+
+async function bindTs(
+  model: LogicalTsModel,
+  logical: LogicalPlan,
+  schemas: ReadonlyMap<string, readonly ColumnSchema[] | null>,
+  scratch: ScratchCatalog,
+): Promise<{ model: BoundModel; diagnostics: Diagnostic[] }> {
+  const diagnostics: Diagnostic[] = [];
+  const resolved = logical.resolved.get(model.name)!;
+  const reads: InputRead[] = [];
+  for (const input of model.settings.inputs) {
+    const r = resolved.get(input.table.toLowerCase())!;
+    const schema = schemas.get(r.name) ?? null;
+    let filterColumns: string[] = [];
+    let columns = input.columns;
+    if (schema) {
+      const names = schema.map((c) => c.name);
+      const canonical: string[] = [];
+      (input.columns ?? []).forEach((col, i) => {
+        const match = names.find((n) => n.toLowerCase() === col.toLowerCase());
+        if (match) {
+          canonical.push(match);
+          return;
+        }
+        const suggestion = didYouMean(col, names);
+        const at = input.columnsAt?.[i] ?? input.at;
+        diagnostics.push(
+          diagnostic(
+            "BP0104",
+            `column "${col}" does not exist in "${r.name}"${suggestion ? ` (did you mean "${suggestion}"?)` : ""}`,
+            { file: model.file, line: at.line, column: at.column },
+            `"${r.name}" has columns: ${names.join(", ")}`,
+          ),
+        );
+      });
+      if (input.columns) columns = canonical;
+      if (input.filter !== null) {
+        const checked = await scratch.checkFilter(model.file, input.filter, input.filterAt ?? input.at, r.name, schema);
+        diagnostics.push(...checked.diagnostics);
+        filterColumns = checked.columns;
+      }
+    }
+    reads.push({ table: r.name, from: r.kind, param: input.param, columns, filter: input.filter, filterColumns });
+  }
+  const schema = model.settings.columns;
+  return { model: { name: model.name, schema, reads }, diagnostics };
+}
+
+function lookup<T>(map: ReadonlyMap<string, T>, name: string): T | undefined {
+  if (map.has(name)) return map.get(name);
+  for (const [k, v] of map) if (k.toLowerCase() === name.toLowerCase()) return v;
+  return undefined;
+}

@@ -1,0 +1,106 @@
+/**
+ * compileProject: project folder -> physical plan + diagnostics. Reads files and the lake catalog,
+ * parses and binds SQL with DuckDB, reads TS models statically. Never runs user code.
+ */
+import { existsSync, readFileSync } from "node:fs";
+import path from "node:path";
+import { bindSchemas } from "./bind-schemas.js";
+import { diagnostic, hasErrors, sortDiagnostics, type Diagnostic } from "./diagnostics.js";
+import { discoverModels } from "./discover-models.js";
+import { readModels, resolveReferences, sha256 } from "./logical-plan.js";
+import { buildPhysicalPlan } from "./physical-plan.js";
+import type { Plan } from "./plan-types.js";
+import { parseProjectConfig, PROJECT_FILE, type ProjectConfig } from "./project-config.js";
+import { openSqlTools } from "./sql/index.js";
+import { Lake } from "../runtime/lake/lake.js";
+
+export interface CompileOptions {
+  readonly projectDir: string;
+  /** --var overrides (name -> value). */
+  readonly vars?: Readonly<Record<string, string>>;
+  /** Branch to read sources from; default: the project's branch. */
+  readonly branch?: string;
+}
+
+export interface CompileResult {
+  /** Null when there are errors. */
+  readonly plan: Plan | null;
+  readonly config: ProjectConfig | null;
+  readonly diagnostics: readonly Diagnostic[];
+  /** Text of every file a diagnostic may point at (project-relative path -> text), for printing. */
+  readonly files: ReadonlyMap<string, string>;
+}
+
+export async function compileProject(options: CompileOptions): Promise<CompileResult> {
+  const projectDir = path.resolve(options.projectDir);
+  const files = new Map<string, string>();
+  const configPath = path.join(projectDir, PROJECT_FILE);
+  if (!existsSync(configPath)) {
+    return {
+      plan: null,
+      config: null,
+      files,
+      diagnostics: [diagnostic("BP0001", `no ${PROJECT_FILE} in ${projectDir}`, undefined, "run bp in a project folder, pass --project-dir, or create one with bp init")],
+    };
+  }
+  const configText = readFileSync(configPath, "utf8");
+  files.set(PROJECT_FILE, configText);
+  const { config, diagnostics: configDiagnostics } = parseProjectConfig(configText);
+  if (!config) return { plan: null, config: null, files, diagnostics: configDiagnostics };
+
+  const diagnostics: Diagnostic[] = [];
+  const vars = { ...config.vars };
+  for (const [name, value] of Object.entries(options.vars ?? {})) {
+    if (!(name in vars)) {
+      diagnostics.push(diagnostic("BP0107", `--var ${name} is not declared in ${PROJECT_FILE}`, { file: PROJECT_FILE, line: 1, column: 1 }, `declare it under vars: in ${PROJECT_FILE} with a default value`));
+    }
+    vars[name] = value;
+  }
+
+  const discovered = discoverModels(projectDir);
+  diagnostics.push(...discovered.diagnostics);
+  for (const m of discovered.models) files.set(m.file, m.text);
+  const duplicated = new Set(discovered.diagnostics.filter((d) => d.code === "BP0402").map((d) => d.file));
+  const modelFiles = discovered.models.filter((m) => !duplicated.has(m.file));
+
+  const branch = options.branch ?? config.branch;
+  const lake = Lake.open(path.resolve(projectDir, config.lake));
+  const head = await lake.head(branch);
+  const lakeTables = head?.tables ?? {};
+
+  const sql = await openSqlTools();
+  try {
+    const read = await readModels(modelFiles, vars, sql.parser);
+    diagnostics.push(...read.diagnostics);
+    const { plan: logical, diagnostics: graphDiagnostics } = resolveReferences(
+      read.models,
+      discovered.models.map((m) => m.name),
+      lakeTables,
+    );
+    diagnostics.push(...graphDiagnostics);
+    if (!graphDiagnostics.some((d) => d.code === "BP0401")) {
+      const { bound, diagnostics: bindDiagnostics } = await bindSchemas(logical, sql.scratch);
+      diagnostics.push(...bindDiagnostics);
+      if (!hasErrors(diagnostics)) {
+        const plan = buildPhysicalPlan(logical, bound, {
+          projectName: config.name,
+          contentHash: contentHash(configText, discovered.models),
+          lake: config.lake,
+          branch,
+          vars,
+          sourceCommit: head?.id ?? null,
+        });
+        return { plan, config, files, diagnostics: sortDiagnostics(diagnostics) };
+      }
+    }
+    return { plan: null, config, files, diagnostics: sortDiagnostics(diagnostics) };
+  } finally {
+    sql.close();
+  }
+}
+
+/** sha256 over bp_project.yml and every model file (path and content), sorted by path. */
+function contentHash(configText: string, models: readonly { file: string; text: string }[]): string {
+  const parts = [`${PROJECT_FILE}\0${configText}`, ...[...models].sort((a, b) => a.file.localeCompare(b.file)).map((m) => `${m.file}\0${m.text}`)];
+  return sha256(parts.join("\0\0"));
+}

@@ -1,0 +1,83 @@
+/**
+ * Finds the model files of a project: `models/**\/*.sql` and `models/**\/*.ts`.
+ * A model's name is its file's name without the extension. Files whose name starts with `_`,
+ * `.d.ts` declarations and `*.test.ts` files are not models (helpers can live beside them).
+ */
+import { readdirSync, readFileSync } from "node:fs";
+import path from "node:path";
+import { diagnostic, type Diagnostic } from "./diagnostics.js";
+
+export const MODELS_DIR = "models";
+
+export interface ModelFile {
+  readonly name: string;
+  readonly kind: "sql" | "ts";
+  /** Relative to the project root, `/`-separated. */
+  readonly file: string;
+  readonly text: string;
+}
+
+const MODEL_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+export function isModelFileName(fileName: string): "sql" | "ts" | null {
+  if (fileName.startsWith("_") || fileName.startsWith(".")) return null;
+  if (fileName.endsWith(".sql")) return "sql";
+  if (fileName.endsWith(".d.ts") || fileName.endsWith(".test.ts")) return null;
+  if (fileName.endsWith(".ts")) return "ts";
+  return null;
+}
+
+export function discoverModels(projectDir: string): { models: ModelFile[]; diagnostics: Diagnostic[] } {
+  const diagnostics: Diagnostic[] = [];
+  const files: string[] = [];
+  walk(path.join(projectDir, MODELS_DIR), MODELS_DIR, files);
+  files.sort();
+
+  const models: ModelFile[] = [];
+  const byName = new Map<string, ModelFile[]>();
+  for (const file of files) {
+    const base = path.posix.basename(file);
+    const kind = isModelFileName(base)!;
+    const name = base.slice(0, base.length - (kind === "sql" ? 4 : 3));
+    if (!MODEL_NAME.test(name)) {
+      diagnostics.push(
+        diagnostic("BP0003", `"${base}" is not a valid model name`, { file }, "model file names are identifiers: letters, digits and '_', not starting with a digit"),
+      );
+      continue;
+    }
+    const model: ModelFile = { name, kind, file, text: readFileSync(path.join(projectDir, file), "utf8") };
+    models.push(model);
+    const key = name.toLowerCase();
+    byName.set(key, [...(byName.get(key) ?? []), model]);
+  }
+  for (const same of byName.values()) {
+    if (same.length < 2) continue;
+    for (const m of same) {
+      const others = same.filter((o) => o !== m).map((o) => o.file);
+      diagnostics.push(
+        diagnostic("BP0402", `duplicate model name "${m.name}" (also defined in ${others.join(", ")})`, { file: m.file, line: 1, column: 1 }, "a model's name is its file's name; rename one of the files"),
+      );
+    }
+  }
+  if (models.length === 0 && diagnostics.length === 0) {
+    diagnostics.push(diagnostic("BP0002", `no models found under ${MODELS_DIR}/`, undefined, "add models/<name>.sql (one SELECT) or models/<name>.ts (export default model({...}))"));
+  }
+  return { models, diagnostics };
+}
+
+function walk(absDir: string, relDir: string, out: string[]): void {
+  let entries;
+  try {
+    entries = readdirSync(absDir, { withFileTypes: true });
+  } catch {
+    return;
+  }
+  for (const e of entries) {
+    const rel = `${relDir}/${e.name}`;
+    if (e.isDirectory()) {
+      if (!e.name.startsWith(".") && e.name !== "node_modules") walk(path.join(absDir, e.name), rel, out);
+    } else if (e.isFile() && isModelFileName(e.name)) {
+      out.push(rel);
+    }
+  }
+}

@@ -1,0 +1,207 @@
+/**
+ * The logical plan: every model read by its front end (SQL or TS), its references resolved to
+ * models or lake sources, and the DAG checked (unknown tables, shadowing, cycles).
+ * Nothing here binds schemas; that is bind-schemas.ts.
+ */
+import { createHash } from "node:crypto";
+import { diagnostic, didYouMean, type Diagnostic } from "./diagnostics.js";
+import type { ModelFile } from "./discover-models.js";
+import { findCycles, topologicalOrder } from "./graph.js";
+import type { SourceLocation } from "./plan-types.js";
+import { parseSqlHeader, parseSqlModel, renderSqlTemplate, type SqlParser } from "./sql/index.js";
+import { readTsModel, type TsModelSettings } from "./ts/read-ts-model.js";
+import type { TableEntry } from "../runtime/lake/types.js";
+
+export interface TableRef {
+  /** As the user spelled it. */
+  readonly name: string;
+  readonly line: number;
+  readonly column: number;
+}
+
+interface LogicalModelBase {
+  readonly name: string;
+  readonly file: string;
+  readonly text: string;
+  readonly at: SourceLocation;
+  readonly codeHash: string;
+  readonly description: string | null;
+  readonly materialize: boolean;
+  /** Tables it reads, as written, in order of first appearance. */
+  readonly refs: readonly TableRef[];
+}
+
+export interface LogicalSqlModel extends LogicalModelBase {
+  readonly kind: "sql";
+  /** The SELECT after template rendering. */
+  readonly sql: string;
+  readonly toSourceOffset: (renderedOffset: number) => number;
+}
+
+export interface LogicalTsModel extends LogicalModelBase {
+  readonly kind: "ts";
+  readonly settings: TsModelSettings;
+}
+
+export type LogicalModel = LogicalSqlModel | LogicalTsModel;
+
+/** What a reference resolved to: a model of the project or a source table of the lake. */
+export type Resolved = { readonly kind: "model"; readonly name: string } | { readonly kind: "source"; readonly name: string };
+
+export interface LogicalPlan {
+  /** Models that were read without errors, by name. */
+  readonly models: ReadonlyMap<string, LogicalModel>;
+  /** Source tables of the lake (imported, not produced by a model of this project), by name. */
+  readonly sources: Readonly<Record<string, TableEntry>>;
+  /** For each model, its resolved references, one per referenced table (in ref order). */
+  readonly resolved: ReadonlyMap<string, ReadonlyMap<string /* lower-cased ref */, Resolved>>;
+  /** Models in a stable topological order (only when the graph has no cycle). */
+  readonly order: readonly string[];
+}
+
+export function sha256(text: string): string {
+  return createHash("sha256").update(text).digest("hex");
+}
+
+/** Reads each model through its front end. Models with errors are left out (their diagnostics kept). */
+export async function readModels(
+  files: readonly ModelFile[],
+  vars: Readonly<Record<string, string>>,
+  parser: SqlParser,
+): Promise<{ models: LogicalModel[]; diagnostics: Diagnostic[] }> {
+  const models: LogicalModel[] = [];
+  const diagnostics: Diagnostic[] = [];
+  for (const f of files) {
+    const base = { name: f.name, file: f.file, text: f.text, codeHash: sha256(f.text) };
+    if (f.kind === "sql") {
+      const header = parseSqlHeader(f.file, f.text);
+      const rendered = renderSqlTemplate(f.file, f.text, vars);
+      diagnostics.push(...header.diagnostics, ...rendered.diagnostics);
+      if (rendered.diagnostics.length > 0) continue;
+      const parsed = await parseSqlModel(parser, f.file, f.text, rendered.sql, rendered.toSourceOffset);
+      diagnostics.push(...parsed.diagnostics);
+      if (parsed.diagnostics.length > 0 || header.diagnostics.length > 0) continue;
+      models.push({
+        ...base,
+        kind: "sql",
+        at: { file: f.file, line: 1, column: 1 },
+        description: header.description,
+        materialize: header.materialize,
+        refs: parsed.tableRefs,
+        sql: rendered.sql,
+        toSourceOffset: rendered.toSourceOffset,
+      });
+    } else {
+      const read = readTsModel(f.file, f.text);
+      diagnostics.push(...read.diagnostics);
+      if (!read.settings || read.diagnostics.some((d) => d.severity === "error")) continue;
+      const s = read.settings;
+      models.push({
+        ...base,
+        kind: "ts",
+        at: { file: f.file, line: s.at.line, column: s.at.column },
+        description: s.description,
+        materialize: s.materialize,
+        refs: s.inputs.map((i) => ({ name: i.table, line: i.tableAt.line, column: i.tableAt.column })),
+        settings: s,
+      });
+    }
+  }
+  return { models, diagnostics };
+}
+
+/**
+ * Resolves every reference to a model or a source, reports unknown tables (with "did you mean"),
+ * models that shadow an imported source, and cycles (with their path).
+ * `modelFileNames` are the names of every model file found, also those that failed to read, so that
+ * a reference to a broken model is not reported as unknown as well.
+ */
+export function resolveReferences(
+  models: readonly LogicalModel[],
+  modelFileNames: readonly string[],
+  lakeTables: Readonly<Record<string, TableEntry>>,
+): { plan: LogicalPlan; diagnostics: Diagnostic[] } {
+  const diagnostics: Diagnostic[] = [];
+  const modelsByLower = new Map(models.map((m) => [m.name.toLowerCase(), m] as const));
+  const allModelNames = new Set(modelFileNames.map((n) => n.toLowerCase()));
+
+  // A lake table is a source unless a model of this project produces it (its earlier materialization).
+  const sources: Record<string, TableEntry> = {};
+  for (const [name, entry] of Object.entries(lakeTables)) {
+    const producer = entry.producedBy ?? null;
+    if (allModelNames.has(name.toLowerCase())) {
+      if (producer !== null && producer.toLowerCase() === name.toLowerCase()) continue;
+      const model = modelsByLower.get(name.toLowerCase());
+      diagnostics.push(
+        diagnostic(
+          "BP0403",
+          `model "${model?.name ?? name}" has the same name as the source table "${name}" in the lake`,
+          model ? { file: model.file, line: 1, column: 1 } : undefined,
+          `rename the model file, or drop/rename the imported table (bp import ... --table <other name>)`,
+        ),
+      );
+      continue;
+    }
+    sources[name] = entry;
+  }
+  const sourcesByLower = new Map(Object.keys(sources).map((n) => [n.toLowerCase(), n] as const));
+
+  const resolved = new Map<string, Map<string, Resolved>>();
+  const deps = new Map<string, string[]>();
+  const refAt = new Map<string, TableRef>(); // "a->b" -> location of b in a
+  for (const m of models) {
+    const mine = new Map<string, Resolved>();
+    for (const ref of m.refs) {
+      const key = ref.name.toLowerCase();
+      if (mine.has(key)) continue;
+      const model = modelsByLower.get(key);
+      if (model) {
+        mine.set(key, { kind: "model", name: model.name });
+        refAt.set(`${m.name}->${model.name}`, ref);
+        continue;
+      }
+      const source = sourcesByLower.get(key);
+      if (source !== undefined) {
+        mine.set(key, { kind: "source", name: source });
+        continue;
+      }
+      if (allModelNames.has(key)) continue; // a model that failed to compile: already reported
+      const candidates = [...models.map((x) => x.name), ...Object.keys(sources)];
+      const suggestion = didYouMean(ref.name, candidates);
+      diagnostics.push(
+        diagnostic(
+          "BP0102",
+          `unknown table "${ref.name}"${suggestion ? ` (did you mean "${suggestion}"?)` : ""}`,
+          { file: m.file, line: ref.line, column: ref.column },
+          candidates.length
+            ? `tables are the project's models and the lake's sources: ${candidates.slice(0, 8).join(", ")}${candidates.length > 8 ? ", ..." : ""}`
+            : "the lake has no tables yet: import one with bp import <file> --table <name>",
+        ),
+      );
+    }
+    resolved.set(m.name, mine);
+    deps.set(
+      m.name,
+      [...mine.values()].filter((r) => r.kind === "model").map((r) => r.name),
+    );
+  }
+
+  const names = models.map((m) => m.name);
+  for (const cycle of findCycles(names, deps)) {
+    const first = models.find((m) => m.name === cycle[0])!;
+    const at = refAt.get(`${cycle[0]}->${cycle[1]}`);
+    diagnostics.push(
+      diagnostic(
+        "BP0401",
+        `cycle: ${cycle.join(" -> ")}`,
+        { file: first.file, line: at?.line ?? 1, column: at?.column ?? 1 },
+        "each model reads the next; models must form a DAG: remove one of these references",
+      ),
+    );
+  }
+  const order = topologicalOrder(names, deps) ?? [];
+  return {
+    plan: { models: new Map(models.map((m) => [m.name, m])), sources, resolved, order },
+    diagnostics,
+  };
+}

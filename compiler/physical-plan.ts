@@ -1,0 +1,141 @@
+/**
+ * From the bound logical plan to the physical plan: one scan per source table used (projection =
+ * union of what its consumers read, filter = OR of their pushed filters, or none if one reads all
+ * rows), one node per model, one materialize node per materialized model, and the transport of
+ * every edge. Output is deterministic: same project, same bytes.
+ */
+import type { BoundModel, InputRead } from "./bind-schemas.js";
+import { topologicalOrder } from "./graph.js";
+import type { LogicalPlan } from "./logical-plan.js";
+import {
+  nodeIds,
+  PLAN_VERSION,
+  type MaterializeNode,
+  type Plan,
+  type PlanEdge,
+  type PlanNode,
+  type ScanNode,
+  type SqlNode,
+  type Transport,
+  type TsInput,
+  type TsNode,
+} from "./plan-types.js";
+
+export interface PhysicalPlanInput {
+  readonly projectName: string;
+  readonly contentHash: string;
+  readonly lake: string;
+  readonly branch: string;
+  readonly vars: Readonly<Record<string, string>>;
+  /** The lake commit the sources were read at, or null for an empty lake. */
+  readonly sourceCommit: string | null;
+}
+
+export function buildPhysicalPlan(logical: LogicalPlan, bound: ReadonlyMap<string, BoundModel>, meta: PhysicalPlanInput): Plan {
+  const nodes: PlanNode[] = [];
+  const edges: PlanEdge[] = [];
+  const idOf = (read: Pick<InputRead, "table" | "from">) => (read.from === "source" ? nodeIds.scan(read.table) : nodeIds.model(read.table));
+
+  // Scans: one per source table read by any model.
+  const readsBySource = new Map<string, InputRead[]>();
+  for (const m of bound.values()) {
+    for (const r of m.reads) if (r.from === "source") readsBySource.set(r.table, [...(readsBySource.get(r.table) ?? []), r]);
+  }
+  for (const [table, reads] of [...readsBySource].sort(([a], [b]) => a.localeCompare(b))) {
+    const entry = logical.sources[table]!;
+    const needed = new Set<string>();
+    const all = reads.some((r) => r.columns === null);
+    for (const r of reads) for (const c of [...(r.columns ?? []), ...r.filterColumns]) needed.add(c.toLowerCase());
+    const schema = entry.schema.filter((c) => all || needed.has(c.name.toLowerCase()));
+    const filters = reads.some((r) => r.filter === null) ? [] : [...new Set(reads.map((r) => r.filter!))].sort();
+    const scan: ScanNode = {
+      kind: "scan",
+      id: nodeIds.scan(table),
+      table,
+      columns: schema.map((c) => c.name),
+      filter: filters.length === 0 ? null : filters.length === 1 ? filters[0]! : filters.map((f) => `(${f})`).join(" OR "),
+      commit: meta.sourceCommit ?? "",
+      files: entry.files.map((f) => f.path),
+      schema,
+    };
+    nodes.push(scan);
+  }
+
+  // Model nodes.
+  const kindOf = new Map<string, "sql" | "ts">();
+  for (const m of bound.values()) kindOf.set(m.name, logical.models.get(m.name)!.kind);
+  for (const m of bound.values()) {
+    const model = logical.models.get(m.name)!;
+    const id = nodeIds.model(m.name);
+    if (model.kind === "sql") {
+      const node: SqlNode = {
+        kind: "sql",
+        id,
+        name: m.name,
+        at: model.at,
+        description: model.description,
+        sql: model.sql,
+        codeHash: model.codeHash,
+        inputs: [...new Set(m.reads.map(idOf))].sort(),
+        schema: m.schema,
+        materialize: model.materialize,
+      };
+      nodes.push(node);
+      for (const r of m.reads) edges.push({ from: idOf(r), to: id, transport: r.from === "model" && kindOf.get(r.table) === "ts" ? "shm-to-duckdb" : "duckdb" });
+    } else {
+      const inputs: TsInput[] = m.reads.map((r) => ({ param: r.param!, table: r.table, from: idOf(r), columns: r.columns, filter: r.filter }));
+      const node: TsNode = {
+        kind: "ts",
+        id,
+        name: m.name,
+        at: model.at,
+        description: model.description,
+        codeHash: model.codeHash,
+        inputs,
+        schema: m.schema,
+        materialize: model.materialize,
+        memoryMb: model.settings.memoryMb,
+        packages: sortedRecord(model.settings.packages),
+      };
+      nodes.push(node);
+      for (const r of m.reads) edges.push({ from: idOf(r), to: id, transport: tsEdgeTransport(r, kindOf), param: r.param! });
+    }
+    if (model.materialize) {
+      const mat: MaterializeNode = { kind: "materialize", id: nodeIds.materialize(m.name), table: m.name, from: id };
+      nodes.push(mat);
+      edges.push({ from: id, to: mat.id, transport: model.kind === "ts" ? "shm-to-duckdb" : "duckdb-to-parquet" });
+    }
+  }
+
+  const deps = new Map<string, string[]>();
+  for (const e of edges) deps.set(e.to, [...(deps.get(e.to) ?? []), e.from]);
+  const order = topologicalOrder(
+    nodes.map((n) => n.id),
+    deps,
+  )!;
+  const position = new Map(order.map((id, i) => [id, i]));
+  nodes.sort((a, b) => position.get(a.id)! - position.get(b.id)!);
+  edges.sort((a, b) => a.from.localeCompare(b.from) || a.to.localeCompare(b.to) || (a.param ?? "").localeCompare(b.param ?? ""));
+
+  return {
+    planVersion: PLAN_VERSION,
+    project: {
+      name: meta.projectName,
+      contentHash: meta.contentHash,
+      lake: meta.lake,
+      branch: meta.branch,
+      vars: sortedRecord(meta.vars),
+    },
+    nodes,
+    edges,
+  };
+}
+
+function tsEdgeTransport(read: InputRead, kindOf: ReadonlyMap<string, "sql" | "ts">): Transport {
+  if (read.from === "model" && kindOf.get(read.table) === "ts") return read.filter === null ? "shm" : "shm-via-duckdb";
+  return "duckdb-to-shm";
+}
+
+function sortedRecord(record: Readonly<Record<string, string>>): Record<string, string> {
+  return Object.fromEntries(Object.entries(record).sort(([a], [b]) => a.localeCompare(b)));
+}

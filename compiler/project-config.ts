@@ -1,0 +1,94 @@
+/**
+ * bp_project.yml: the project's name, lake location, default branch and vars.
+ * Validated with a zod schema in one pass; every problem is a BP0001 at its line:col.
+ */
+import { LineCounter, parseDocument, isNode } from "yaml";
+import { z } from "zod";
+import { diagnostic, didYouMean, type Diagnostic } from "./diagnostics.js";
+
+export const PROJECT_FILE = "bp_project.yml";
+
+export interface ProjectConfig {
+  readonly name: string;
+  /** Lake location as written (relative to the project root, or absolute). */
+  readonly lake: string;
+  /** Default branch builds read from and commit to. */
+  readonly branch: string;
+  /** Var defaults, all as strings. */
+  readonly vars: Readonly<Record<string, string>>;
+}
+
+const scalar = z.union([z.string(), z.number(), z.boolean()]).transform((v) => String(v));
+
+const configSchema = z
+  .object({
+    name: z.string().regex(/^[A-Za-z0-9_.-]+$/, "name may use letters, digits, '_', '.' and '-'"),
+    lake: z.string().min(1).default(".bp/lake"),
+    branch: z.string().regex(/^[A-Za-z0-9_./-]+$/, "branch names use letters, digits, '_', '.', '/' and '-'").default("main"),
+    vars: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "var names are identifiers"), scalar).default({}),
+  })
+  .strict();
+
+const KNOWN_KEYS = Object.keys(configSchema.shape);
+
+export function parseProjectConfig(text: string): { config: ProjectConfig | null; diagnostics: Diagnostic[] } {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false });
+  const at = (offset: number) => {
+    const pos = lineCounter.linePos(offset);
+    return { file: PROJECT_FILE, line: pos.line, column: pos.col };
+  };
+  if (doc.errors.length > 0) {
+    return {
+      config: null,
+      diagnostics: doc.errors.map((e) =>
+        diagnostic("BP0001", `invalid YAML: ${e.message.split("\n")[0]}`, at(e.pos[0])),
+      ),
+    };
+  }
+  const raw: unknown = doc.toJS() ?? {};
+  const parsed = configSchema.safeParse(raw);
+  if (parsed.success) return { config: parsed.data, diagnostics: [] };
+
+  const diagnostics = parsed.error.issues.flatMap((issue): Diagnostic[] => {
+    if (issue.code === "unrecognized_keys") {
+      return issue.keys.map((key) => {
+        const node = doc.getIn([...issue.path, key], true);
+        const keyNode = findKeyNode(doc, [...issue.path], key);
+        const suggestion = issue.path.length === 0 ? didYouMean(key, KNOWN_KEYS) : undefined;
+        return diagnostic(
+          "BP0001",
+          `unknown setting "${key}"${suggestion ? ` (did you mean "${suggestion}"?)` : ""}`,
+          at(keyNode ?? (isNode(node) && node.range ? node.range[0] : 0)),
+          `bp_project.yml accepts: ${KNOWN_KEYS.join(", ")}`,
+        );
+      });
+    }
+    const node = doc.getIn(issue.path, true);
+    const offset = isNode(node) && node.range ? node.range[0] : 0;
+    const where = issue.path.length ? issue.path.join(".") : "bp_project.yml";
+    const message = issue.code === "invalid_type" && issue.received === "undefined" ? `missing required setting "${where}"` : `${where}: ${issue.message}`;
+    return [diagnostic("BP0001", message, at(offset), hintFor(issue.path))];
+  });
+  return { config: null, diagnostics };
+}
+
+function findKeyNode(doc: ReturnType<typeof parseDocument>, path: (string | number)[], key: string): number | undefined {
+  const parent = path.length ? doc.getIn(path, true) : doc.contents;
+  const items = (parent as { items?: { key?: { value?: unknown; range?: [number, number, number] } }[] } | null)?.items;
+  const pair = items?.find((p) => p.key?.value === key);
+  return pair?.key?.range?.[0];
+}
+
+function hintFor(path: (string | number)[]): string {
+  switch (path[0]) {
+    case "name":
+      return 'e.g. name: my_project';
+    case "lake":
+      return "a folder relative to the project (default .bp/lake)";
+    case "vars":
+      return 'vars map names to strings, numbers or booleans, e.g. vars: { start_date: "2023-01-01" }';
+    default:
+      return `bp_project.yml accepts: ${KNOWN_KEYS.join(", ")}`;
+  }
+}

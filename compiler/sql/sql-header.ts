@@ -1,0 +1,187 @@
+/**
+ * Settings of a SQL model, read from the header: the leading run of `--` comment lines and blank
+ * lines. A setting line is `-- bp: <key> [<arg>] = <value>`; the optional `<arg>` is there so a
+ * keyed form such as `-- bp: ref <table> = <ref>` can be added later (today only argument-less keys
+ * exist). Every problem is a BP0110 diagnostic at the offending key, argument or value.
+ */
+import { type Diagnostic, diagnostic, didYouMean } from "../diagnostics.js";
+
+/** One `-- bp:` line as written. Line and columns are 1-based. */
+export interface HeaderSetting {
+  readonly key: string;
+  readonly arg?: string;
+  readonly value: string;
+  readonly line: number;
+  /** Column of the key. */
+  readonly column: number;
+  readonly argColumn?: number;
+  readonly valueColumn: number;
+}
+
+export interface SqlHeader {
+  /** Defaults to false. */
+  readonly materialize: boolean;
+  readonly description: string | null;
+  /** Every well-formed setting line of the header, in file order (valid or not). */
+  readonly settings: readonly HeaderSetting[];
+  /** Offset just past the header (where the SQL begins). */
+  readonly headerEnd: number;
+  readonly diagnostics: Diagnostic[];
+}
+
+const SETTINGS_HELP = "header settings are `-- bp: materialize = true|false` and `-- bp: description = <text>`";
+const KNOWN_KEYS = ["materialize", "description"] as const;
+type KnownKey = (typeof KNOWN_KEYS)[number];
+
+const SETTING_LINE = /^(\s*--\s*)(bp:)/i;
+
+interface HeaderLine {
+  readonly text: string;
+  readonly line: number;
+  readonly offset: number;
+}
+
+function splitLines(text: string): HeaderLine[] {
+  const lines: HeaderLine[] = [];
+  let offset = 0;
+  text.split("\n").forEach((raw, i) => {
+    lines.push({ text: raw.endsWith("\r") ? raw.slice(0, -1) : raw, line: i + 1, offset });
+    offset += raw.length + 1;
+  });
+  return lines;
+}
+
+function isHeaderLine(text: string): boolean {
+  const t = text.trim();
+  return t === "" || t.startsWith("--");
+}
+
+/** Parses the text after `bp:` into a setting, or explains what is wrong with it. */
+function parseSettingLine(
+  file: string,
+  line: HeaderLine,
+  afterPrefix: number,
+): { setting?: HeaderSetting; problem?: Diagnostic } {
+  const text = line.text;
+  const at = (index: number) => ({ file, line: line.line, column: index + 1 });
+  let i = afterPrefix;
+  while (text[i] === " " || text[i] === "\t") i++;
+  const key = /^[A-Za-z_][\w-]*/.exec(text.slice(i))?.[0];
+  if (!key) {
+    return { problem: diagnostic("BP0110", "missing setting name after `bp:`", at(i), SETTINGS_HELP) };
+  }
+  const keyIndex = i;
+  i += key.length;
+  while (text[i] === " " || text[i] === "\t") i++;
+  let arg: string | undefined;
+  let argIndex: number | undefined;
+  if (!text.includes("=", i)) {
+    return {
+      problem: diagnostic("BP0110", `expected \`=\` after \`${key}\``, at(i), `write \`-- bp: ${key} = <value>\`; ${SETTINGS_HELP}`),
+    };
+  }
+  if (text[i] !== "=") {
+    arg = /^[^\s=]+/.exec(text.slice(i))![0];
+    argIndex = i;
+    i += arg.length;
+    while (text[i] === " " || text[i] === "\t") i++;
+  }
+  if (text[i] !== "=") {
+    return {
+      problem: diagnostic("BP0110", `expected \`=\` after \`${arg!}\``, at(i), `write \`-- bp: ${key} = <value>\`; ${SETTINGS_HELP}`),
+    };
+  }
+  i++;
+  while (text[i] === " " || text[i] === "\t") i++;
+  const value = text.slice(i).trimEnd();
+  const setting: HeaderSetting = {
+    key,
+    ...(arg !== undefined ? { arg, argColumn: argIndex! + 1 } : {}),
+    value,
+    line: line.line,
+    column: keyIndex + 1,
+    valueColumn: i + 1,
+  };
+  return { setting };
+}
+
+function isKnownKey(key: string): key is KnownKey {
+  return (KNOWN_KEYS as readonly string[]).includes(key);
+}
+
+export function parseSqlHeader(file: string, text: string): SqlHeader {
+  const diagnostics: Diagnostic[] = [];
+  const settings: HeaderSetting[] = [];
+  const lines = splitLines(text);
+  let headerLineCount = 0;
+  while (headerLineCount < lines.length && isHeaderLine(lines[headerLineCount]!.text)) headerLineCount++;
+
+  for (const line of lines.slice(0, headerLineCount)) {
+    const prefix = SETTING_LINE.exec(line.text);
+    if (!prefix) continue;
+    const { setting, problem } = parseSettingLine(file, line, prefix[0].length);
+    if (problem) diagnostics.push(problem);
+    if (setting) settings.push(setting);
+  }
+  for (const line of lines.slice(headerLineCount)) {
+    const prefix = SETTING_LINE.exec(line.text);
+    if (!prefix) continue;
+    diagnostics.push(
+      diagnostic(
+        "BP0110",
+        "`-- bp:` setting after the SQL has started is ignored",
+        { file, line: line.line, column: prefix[1]!.length + 1 },
+        "move it into the header: the comment lines at the very top of the file",
+        "warning",
+      ),
+    );
+  }
+
+  let materialize = false;
+  let description: string | null = null;
+  const seen = new Map<string, HeaderSetting>();
+  for (const s of settings) {
+    const keyAt = { file, line: s.line, column: s.column };
+    const key = s.key.toLowerCase();
+    if (!isKnownKey(key)) {
+      const suggestion = didYouMean(s.key, KNOWN_KEYS);
+      diagnostics.push(
+        diagnostic(
+          "BP0110",
+          `unknown setting "${s.key}"${suggestion ? ` (did you mean "${suggestion}"?)` : ""}`,
+          keyAt,
+          SETTINGS_HELP,
+        ),
+      );
+      continue;
+    }
+    const first = seen.get(key);
+    if (first) {
+      diagnostics.push(diagnostic("BP0110", `"${key}" is set twice (first on line ${first.line})`, keyAt, "keep one of the two lines"));
+      continue;
+    }
+    seen.set(key, s);
+    if (s.arg !== undefined) {
+      diagnostics.push(
+        diagnostic("BP0110", `"${key}" takes no argument, found "${s.arg}"`, { file, line: s.line, column: s.argColumn! }, `write \`-- bp: ${key} = <value>\``),
+      );
+      continue;
+    }
+    const valueAt = { file, line: s.line, column: s.valueColumn };
+    if (key === "materialize") {
+      const v = s.value.toLowerCase();
+      if (v === "true" || v === "false") materialize = v === "true";
+      else {
+        const found = s.value === "" ? "nothing" : `"${s.value}"`;
+        diagnostics.push(diagnostic("BP0110", `materialize must be true or false, found ${found}`, valueAt, "write `-- bp: materialize = true` or `-- bp: materialize = false`"));
+      }
+    } else if (s.value === "") {
+      diagnostics.push(diagnostic("BP0110", "description is empty", valueAt, "write `-- bp: description = <text>` or remove the line"));
+    } else {
+      description = s.value;
+    }
+  }
+
+  const headerEnd = headerLineCount < lines.length ? lines[headerLineCount]!.offset : text.length;
+  return { materialize, description, settings, headerEnd, diagnostics };
+}

@@ -1,0 +1,543 @@
+/**
+ * Arrow -> DuckDB table, through column buffers.
+ *
+ * CREATE TABLE with the mapped types, then DuckDB data chunks of 2048 rows (the vector size) are
+ * filled column by column straight from the Arrow buffers and handed to an appender:
+ * fixed-width values are memcpy'd into the vector (`copy_data_to_vector`), null bitmaps are bit
+ * copies into the validity mask, strings are written as inline `string_t`s (<= 12 bytes) in bulk
+ * and through `vector_assign_string_element_len` otherwise (see `writeStringsToVector`, kept
+ * separate so native code can replace it). Rows of several record batches share chunks, and
+ * sliced/offset arrays are honoured.
+ */
+import fs from "node:fs";
+import duckdb from "@duckdb/node-bindings";
+import { DuckDBDataChunk, type DuckDBConnection } from "@duckdb/node-api";
+import {
+  type Data,
+  type DataType,
+  type Field,
+  type RecordBatch,
+  RecordBatchReader,
+  type Schema,
+  type Table,
+  type Vector,
+  DateUnit,
+  TimeUnit,
+  Type,
+} from "apache-arrow";
+import { copyBits, fillBits } from "./bits.js";
+import { arrowSchemaToColumns, parseDecimal } from "./types.js";
+
+const T = duckdb.Type;
+/** DuckDB's vector size: rows per data chunk. */
+const VECTOR_SIZE: number = duckdb.vector_size();
+
+export interface ArrowToDuckDBOptions {
+  /** `CREATE OR REPLACE TABLE` instead of failing when the table exists. */
+  replace?: boolean;
+}
+
+/**
+ * Creates table `tableName` (a single, unqualified identifier) from an Arrow table and fills it.
+ * Runs in its own transaction when the connection has none open, so a failure leaves nothing behind.
+ */
+export async function arrowTableToDuckDB(
+  conn: DuckDBConnection,
+  table: Table,
+  tableName: string,
+  options: ArrowToDuckDBOptions = {},
+): Promise<{ rows: number }> {
+  return loadBatches(conn, table.schema, table.batches, tableName, options);
+}
+
+/** Same as arrowTableToDuckDB for an Arrow IPC file (file or stream format), read one batch at a time. */
+export async function arrowIPCFileToDuckDB(
+  conn: DuckDBConnection,
+  filePath: string,
+  tableName: string,
+  options: ArrowToDuckDBOptions = {},
+): Promise<{ rows: number }> {
+  const handle = await fs.promises.open(filePath, "r");
+  try {
+    const reader = await RecordBatchReader.from(handle);
+    await reader.open();
+    return await loadBatches(conn, reader.schema, reader, tableName, options);
+  } finally {
+    await handle.close();
+  }
+}
+
+async function loadBatches(
+  conn: DuckDBConnection,
+  schema: Schema,
+  batches: Iterable<RecordBatch> | AsyncIterable<RecordBatch>,
+  tableName: string,
+  options: ArrowToDuckDBOptions,
+): Promise<{ rows: number }> {
+  const columns = arrowSchemaToColumns(schema); // throws, naming the column, for unsupported types
+  if (columns.length === 0) throw new Error(`cannot create table ${tableName}: the Arrow schema has no columns`);
+  const logicalTypes = columns.map((c) => logicalTypeFor(c.type));
+  const chunk = duckdb.create_data_chunk(logicalTypes);
+  const writers = schema.fields.map((f, i) =>
+    createWriter(f, duckdb.data_chunk_get_vector(chunk, i), logicalTypes[i]!),
+  );
+
+  const ddl =
+    `CREATE ${options.replace ? "OR REPLACE " : ""}TABLE ${quoteIdent(tableName)} (` +
+    columns.map((c) => `${quoteIdent(c.name)} ${c.type}`).join(", ") +
+    ")";
+
+  let ownTransaction = false;
+  try {
+    await conn.run("BEGIN TRANSACTION");
+    ownTransaction = true;
+  } catch {
+    // a transaction is already open on this connection: join it
+  }
+  try {
+    await conn.run(ddl);
+    const appender = await conn.createAppender(tableName);
+    const chunkWrapper = new DuckDBDataChunk(chunk);
+    let fill = 0;
+    let rows = 0;
+    const flush = (): void => {
+      for (const w of writers) w.finishChunk(fill);
+      duckdb.data_chunk_set_size(chunk, fill);
+      appender.appendDataChunk(chunkWrapper);
+      duckdb.data_chunk_reset(chunk);
+      fill = 0;
+    };
+    try {
+      for await (const batch of batches) {
+        const n = batch.numRows;
+        if (n === 0) continue;
+        const children = batch.data.children;
+        if (children.length !== writers.length) {
+          throw new Error(`record batch has ${children.length} columns, schema has ${writers.length}`);
+        }
+        for (let pos = 0; pos < n; ) {
+          const take = Math.min(VECTOR_SIZE - fill, n - pos);
+          for (let c = 0; c < writers.length; c++) writers[c]!.write(children[c]!, pos, fill, take);
+          fill += take;
+          pos += take;
+          rows += take;
+          if (fill === VECTOR_SIZE) flush();
+        }
+      }
+      if (fill > 0) flush();
+      appender.closeSync();
+    } catch (e) {
+      try {
+        appender.clear();
+        appender.closeSync();
+      } catch {
+        // the original error matters more
+      }
+      throw e;
+    }
+    if (ownTransaction) await conn.run("COMMIT");
+    return { rows };
+  } catch (e) {
+    if (ownTransaction) await conn.run("ROLLBACK").catch(() => undefined);
+    throw e;
+  }
+}
+
+function quoteIdent(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
+}
+
+const SIMPLE_LOGICAL_TYPES: Readonly<Record<string, duckdb.Type>> = {
+  BOOLEAN: T.BOOLEAN,
+  TINYINT: T.TINYINT,
+  SMALLINT: T.SMALLINT,
+  INTEGER: T.INTEGER,
+  BIGINT: T.BIGINT,
+  UTINYINT: T.UTINYINT,
+  USMALLINT: T.USMALLINT,
+  UINTEGER: T.UINTEGER,
+  UBIGINT: T.UBIGINT,
+  FLOAT: T.FLOAT,
+  DOUBLE: T.DOUBLE,
+  VARCHAR: T.VARCHAR,
+  BLOB: T.BLOB,
+  DATE: T.DATE,
+  TIME: T.TIME,
+  TIME_NS: T.TIME_NS,
+  TIMESTAMP: T.TIMESTAMP,
+  TIMESTAMP_S: T.TIMESTAMP_S,
+  TIMESTAMP_MS: T.TIMESTAMP_MS,
+  TIMESTAMP_NS: T.TIMESTAMP_NS,
+  "TIMESTAMP WITH TIME ZONE": T.TIMESTAMP_TZ,
+};
+
+function logicalTypeFor(duckdbType: string): duckdb.LogicalType {
+  const dec = parseDecimal(duckdbType);
+  if (dec) return duckdb.create_decimal_type(dec.precision, dec.scale);
+  const id = SIMPLE_LOGICAL_TYPES[duckdbType];
+  if (id === undefined) throw new Error(`internal: no DuckDB logical type for ${duckdbType}`);
+  return duckdb.create_logical_type(id);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Column writers
+
+/** Writes one Arrow column into one vector of the reused data chunk. */
+abstract class ColumnWriter {
+  /** Validity of the chunk being filled (bit set = valid), copied into the vector on finishChunk. */
+  protected readonly validity = new Uint8Array(VECTOR_SIZE / 8).fill(0xff);
+  protected hasNulls = false;
+
+  constructor(protected readonly vector: duckdb.Vector) {}
+
+  /** Rows [src, src + n) of `data` into rows [dst, dst + n) of the chunk. */
+  write(data: Data, src: number, dst: number, n: number): void {
+    if (data.nullCount > 0) {
+      if (data.nullBitmap && data.nullBitmap.length > 0) {
+        copyBits(this.validity, dst, data.nullBitmap, data.offset + src, n);
+      } else {
+        fillBits(this.validity, dst, n, false); // Null type: no bitmap, every row null
+      }
+      this.hasNulls = true;
+    }
+    this.writeValues(data, src, dst, n);
+  }
+
+  protected abstract writeValues(data: Data, src: number, dst: number, n: number): void;
+
+  finishChunk(rows: number): void {
+    if (this.hasNulls) {
+      duckdb.vector_ensure_validity_writable(this.vector);
+      duckdb.copy_data_to_vector_validity(this.vector, 0, this.validity.buffer, 0, Math.ceil(rows / 64) * 8);
+      this.validity.fill(0xff);
+      this.hasNulls = false;
+    }
+  }
+
+  protected clearValid(row: number): void {
+    this.validity[row >> 3]! &= ~(1 << (row & 7));
+    this.hasNulls = true;
+  }
+
+  protected isValid(row: number): boolean {
+    return ((this.validity[row >> 3]! >> (row & 7)) & 1) === 1;
+  }
+}
+
+/** Identical byte layout on both sides: one memcpy per column per chunk. */
+class CopyWriter extends ColumnWriter {
+  constructor(
+    vector: duckdb.Vector,
+    private readonly width: number,
+  ) {
+    super(vector);
+  }
+  protected writeValues(data: Data, src: number, dst: number, n: number): void {
+    const values = data.values as ArrayBufferView;
+    duckdb.copy_data_to_vector(
+      this.vector,
+      dst * this.width,
+      values.buffer as ArrayBuffer,
+      values.byteOffset + src * this.width,
+      n * this.width,
+    );
+  }
+}
+
+/** The column is all NULL (Arrow Null type): only the validity is written. */
+class NullWriter extends ColumnWriter {
+  protected writeValues(_data: Data, _src: number, dst: number, n: number): void {
+    fillBits(this.validity, dst, n, false);
+    this.hasNulls = true;
+  }
+}
+
+/** Arrow bit-packed booleans -> DuckDB one byte per value. */
+class BoolWriter extends ColumnWriter {
+  private readonly staging = new Uint8Array(VECTOR_SIZE);
+  protected writeValues(data: Data, src: number, dst: number, n: number): void {
+    const bits = data.values as Uint8Array;
+    const staging = this.staging;
+    for (let i = 0, b = data.offset + src; i < n; i++, b++) staging[i] = (bits[b >> 3]! >> (b & 7)) & 1;
+    duckdb.copy_data_to_vector(this.vector, dst, staging.buffer, 0, n);
+  }
+}
+
+/** Arrow Decimal128 -> DuckDB DECIMAL stored as int16/int32/int64 (precision <= 18): keep the low bits. */
+class NarrowDecimalWriter extends ColumnWriter {
+  private readonly staging = new ArrayBuffer(VECTOR_SIZE * 8);
+  constructor(
+    vector: duckdb.Vector,
+    private readonly width: 2 | 4 | 8,
+  ) {
+    super(vector);
+  }
+  protected writeValues(data: Data, src: number, dst: number, n: number): void {
+    const values = data.values as Uint32Array; // 4 words per value, little-endian
+    const base = src * 4;
+    if (this.width === 8) {
+      const out = new Uint32Array(this.staging, 0, n * 2);
+      for (let i = 0; i < n; i++) {
+        out[2 * i] = values[base + 4 * i]!;
+        out[2 * i + 1] = values[base + 4 * i + 1]!;
+      }
+    } else if (this.width === 4) {
+      const out = new Uint32Array(this.staging, 0, n);
+      for (let i = 0; i < n; i++) out[i] = values[base + 4 * i]!;
+    } else {
+      const out = new Uint16Array(this.staging, 0, n);
+      for (let i = 0; i < n; i++) out[i] = values[base + 4 * i]! & 0xffff;
+    }
+    duckdb.copy_data_to_vector(this.vector, dst * this.width, this.staging, 0, n * this.width);
+  }
+}
+
+/** Integer values (int32 or int64) multiplied (or floor-divided) into int64: Time32 -> TIME, non-µs tz timestamps. */
+class RescaleWriter extends ColumnWriter {
+  private readonly staging = new BigInt64Array(VECTOR_SIZE);
+  constructor(
+    vector: duckdb.Vector,
+    private readonly multiply: bigint,
+    private readonly divide: bigint,
+  ) {
+    super(vector);
+  }
+  protected writeValues(data: Data, src: number, dst: number, n: number): void {
+    const values = data.values as Int32Array | BigInt64Array;
+    const { multiply, divide, staging } = this;
+    for (let i = 0; i < n; i++) {
+      if (!this.isValid(dst + i)) {
+        staging[i] = 0n;
+        continue;
+      }
+      const v = BigInt(values[src + i]!) * multiply;
+      let q = v / divide;
+      if (v % divide < 0n) q -= 1n; // floor, so instants before 1970 round towards -infinity
+      staging[i] = q;
+    }
+    duckdb.copy_data_to_vector(this.vector, dst * 8, staging.buffer, 0, n * 8);
+  }
+}
+
+/** Scratch space for one chunk's string ranges. */
+interface StringRanges {
+  starts: Float64Array;
+  ends: Float64Array;
+}
+
+/** Utf8/Binary (int32 offsets) and LargeUtf8/LargeBinary (int64 offsets) -> VARCHAR/BLOB. */
+class StringWriter extends ColumnWriter {
+  private readonly ranges: StringRanges = { starts: new Float64Array(VECTOR_SIZE), ends: new Float64Array(VECTOR_SIZE) };
+  private readonly scratch = new Uint8Array(VECTOR_SIZE * 16);
+  constructor(
+    vector: duckdb.Vector,
+    private readonly large: boolean,
+  ) {
+    super(vector);
+  }
+  protected writeValues(data: Data, src: number, dst: number, n: number): void {
+    const { starts, ends } = this.ranges;
+    if (this.large) {
+      const o = data.valueOffsets as unknown as BigInt64Array;
+      const w = new Int32Array(o.buffer, o.byteOffset, o.length * 2);
+      for (let i = 0; i < n; i++) {
+        const k = 2 * (src + i);
+        starts[i] = (w[k]! >>> 0) + w[k + 1]! * 4294967296;
+        ends[i] = (w[k + 2]! >>> 0) + w[k + 3]! * 4294967296;
+      }
+    } else {
+      const o = data.valueOffsets as Int32Array;
+      for (let i = 0; i < n; i++) {
+        starts[i] = o[src + i]!;
+        ends[i] = o[src + i + 1]!;
+      }
+    }
+    writeStringsToVector(this.vector, dst, n, data.values as Uint8Array, starts, ends, this.validity, this.scratch);
+  }
+}
+
+/** A dictionary's values flattened to one byte buffer + ranges (+ per-entry validity). */
+interface FlatDictionary {
+  bytes: Uint8Array;
+  starts: Float64Array;
+  ends: Float64Array;
+  valid: Uint8Array | null;
+}
+
+/** Dictionary<Utf8|LargeUtf8|Binary|LargeBinary> (what `vectorFromArray` makes of JS strings), decoded. */
+class DictionaryStringWriter extends ColumnWriter {
+  private readonly ranges: StringRanges = { starts: new Float64Array(VECTOR_SIZE), ends: new Float64Array(VECTOR_SIZE) };
+  private readonly scratch = new Uint8Array(VECTOR_SIZE * 16);
+  private readonly flattened = new WeakMap<object, FlatDictionary>();
+  protected writeValues(data: Data, src: number, dst: number, n: number): void {
+    const dictVector = data.dictionary;
+    if (!dictVector) throw new Error("dictionary-encoded column without a dictionary");
+    let dict = this.flattened.get(dictVector);
+    if (!dict) {
+      dict = flattenDictionary(dictVector);
+      this.flattened.set(dictVector, dict);
+    }
+    const { starts, ends } = this.ranges;
+    const indices = data.values as ArrayLike<number | bigint>;
+    const count = dict.starts.length;
+    for (let i = 0; i < n; i++) {
+      if (!this.isValid(dst + i)) {
+        starts[i] = 0;
+        ends[i] = 0;
+        continue;
+      }
+      const k = Number(indices[src + i]!);
+      if (!(k >= 0 && k < count)) throw new Error(`dictionary index ${k} out of range (dictionary has ${count} values)`);
+      if (dict.valid && dict.valid[k] === 0) {
+        this.clearValid(dst + i);
+        continue;
+      }
+      starts[i] = dict.starts[k]!;
+      ends[i] = dict.ends[k]!;
+    }
+    writeStringsToVector(this.vector, dst, n, dict.bytes, starts, ends, this.validity, this.scratch);
+  }
+}
+
+function flattenDictionary(dictionary: Vector): FlatDictionary {
+  const total = dictionary.length;
+  const starts = new Float64Array(total);
+  const ends = new Float64Array(total);
+  let valid: Uint8Array | null = null;
+  const parts: Uint8Array[] = [];
+  let bytes = 0;
+  let k = 0;
+  for (const d of dictionary.data as Data[]) {
+    const large = d.typeId === Type.LargeUtf8 || d.typeId === Type.LargeBinary;
+    const offsetAt = (i: number): number => {
+      const o = d.valueOffsets as unknown as Int32Array | BigInt64Array;
+      return large ? Number((o as BigInt64Array)[i]!) : (o as Int32Array)[i]!;
+    };
+    const first = offsetAt(0);
+    const last = offsetAt(d.length);
+    parts.push((d.values as Uint8Array).subarray(first, last));
+    for (let i = 0; i < d.length; i++, k++) {
+      starts[k] = bytes + offsetAt(i) - first;
+      ends[k] = bytes + offsetAt(i + 1) - first;
+      if (d.nullCount > 0 && d.nullBitmap && ((d.nullBitmap[(d.offset + i) >> 3]! >> ((d.offset + i) & 7)) & 1) === 0) {
+        valid ??= new Uint8Array(total).fill(1);
+        valid[k] = 0;
+      }
+    }
+    bytes += last - first;
+  }
+  const flat = parts.length === 1 ? parts[0]! : concatBytes(parts, bytes);
+  return { bytes: flat, starts, ends, valid };
+}
+
+function concatBytes(parts: Uint8Array[], total: number): Uint8Array {
+  const out = new Uint8Array(total);
+  let pos = 0;
+  for (const p of parts) {
+    out.set(p, pos);
+    pos += p.length;
+  }
+  return out;
+}
+
+/**
+ * Writes strings [starts[i], ends[i]) of `bytes` into rows dst..dst+n-1 of a VARCHAR/BLOB vector;
+ * rows whose bit in `validity` is clear are skipped. Strings of <= 12 bytes are built as inline
+ * `string_t`s (uint32 length + zero-padded bytes) in `scratch` and copied with one memcpy; longer
+ * ones go through `vector_assign_string_element_len`, which copies them into the vector's string
+ * heap. This is the function to replace with native code.
+ */
+export function writeStringsToVector(
+  vector: duckdb.Vector,
+  dst: number,
+  n: number,
+  bytes: Uint8Array,
+  starts: Float64Array,
+  ends: Float64Array,
+  validity: Uint8Array,
+  scratch: Uint8Array,
+): void {
+  scratch.fill(0, 0, n * 16);
+  const words = new Uint32Array(scratch.buffer, scratch.byteOffset, n * 4);
+  let longCount = 0;
+  for (let i = 0; i < n; i++) {
+    const row = dst + i;
+    if (((validity[row >> 3]! >> (row & 7)) & 1) === 0) continue;
+    const s = starts[i]!;
+    const len = ends[i]! - s;
+    if (len <= 12) {
+      words[4 * i] = len;
+      const o = 16 * i + 4;
+      for (let k = 0; k < len; k++) scratch[o + k] = bytes[s + k]!;
+    } else {
+      longCount++;
+    }
+  }
+  duckdb.copy_data_to_vector(vector, dst * 16, scratch.buffer as ArrayBuffer, scratch.byteOffset, n * 16);
+  if (longCount === 0) return;
+  for (let i = 0; i < n; i++) {
+    const row = dst + i;
+    if (((validity[row >> 3]! >> (row & 7)) & 1) === 0) continue;
+    const s = starts[i]!;
+    const e = ends[i]!;
+    if (e - s > 12) duckdb.vector_assign_string_element_len(vector, row, bytes.subarray(s, e));
+  }
+}
+
+function createWriter(field: Field, vector: duckdb.Vector, logicalType: duckdb.LogicalType): ColumnWriter {
+  const type: DataType = field.type;
+  switch (type.typeId) {
+    case Type.Null:
+      return new NullWriter(vector);
+    case Type.Bool:
+      return new BoolWriter(vector);
+    case Type.Int:
+      return new CopyWriter(vector, (type as unknown as { bitWidth: number }).bitWidth / 8);
+    case Type.Float:
+      return new CopyWriter(vector, (type as unknown as { precision: number }).precision === 1 ? 4 : 8);
+    case Type.Decimal: {
+      switch (duckdb.decimal_internal_type(logicalType)) {
+        case T.SMALLINT:
+          return new NarrowDecimalWriter(vector, 2);
+        case T.INTEGER:
+          return new NarrowDecimalWriter(vector, 4);
+        case T.BIGINT:
+          return new NarrowDecimalWriter(vector, 8);
+        default:
+          return new CopyWriter(vector, 16);
+      }
+    }
+    case Type.Utf8:
+    case Type.Binary:
+      return new StringWriter(vector, false);
+    case Type.LargeUtf8:
+    case Type.LargeBinary:
+      return new StringWriter(vector, true);
+    case Type.Dictionary:
+      return new DictionaryStringWriter(vector);
+    case Type.Date: {
+      // DateDay -> DATE (int32 days); DateMillisecond -> TIMESTAMP_MS (int64 ms)
+      const unit = (type as unknown as { unit: DateUnit }).unit;
+      return new CopyWriter(vector, unit === DateUnit.DAY ? 4 : 8);
+    }
+    case Type.Timestamp: {
+      const { unit, timezone } = type as unknown as { unit: TimeUnit; timezone?: string | null };
+      if (timezone != null && timezone !== "" && unit !== TimeUnit.MICROSECOND) {
+        // TIMESTAMP WITH TIME ZONE is microseconds
+        if (unit === TimeUnit.SECOND) return new RescaleWriter(vector, 1_000_000n, 1n);
+        if (unit === TimeUnit.MILLISECOND) return new RescaleWriter(vector, 1_000n, 1n);
+        return new RescaleWriter(vector, 1n, 1_000n);
+      }
+      return new CopyWriter(vector, 8);
+    }
+    case Type.Time: {
+      const unit = (type as unknown as { unit: TimeUnit }).unit;
+      if (unit === TimeUnit.SECOND) return new RescaleWriter(vector, 1_000_000n, 1n);
+      if (unit === TimeUnit.MILLISECOND) return new RescaleWriter(vector, 1_000n, 1n);
+      return new CopyWriter(vector, 8); // Time64 µs -> TIME, Time64 ns -> TIME_NS
+    }
+    default:
+      // arrowSchemaToColumns already rejected everything else
+      throw new Error(`column "${field.name}": unsupported Arrow type ${String(type)}`);
+  }
+}

@@ -1,0 +1,141 @@
+/**
+ * Typed errors of the lake. Every one carries a stable `code` so the CLI can map it to a message
+ * and an exit status without matching on text.
+ */
+
+export type LakeErrorCode =
+  | "branch-moved"
+  | "lake-locked"
+  | "commit-not-found"
+  | "unknown-ref"
+  | "invalid-name"
+  | "invalid-table-entry"
+  | "unknown-table"
+  | "unknown-column"
+  | "corrupt-lake"
+  | "import-failed"
+  | "write-failed";
+
+export class LakeError extends Error {
+  readonly code: LakeErrorCode;
+  constructor(code: LakeErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+    this.code = code;
+  }
+}
+
+const show = (id: string | null): string => id ?? "(empty)";
+
+/** The branch head is not the one the caller expected (someone else committed meanwhile). */
+export class BranchMovedError extends LakeError {
+  constructor(
+    readonly branch: string,
+    readonly expected: string | null,
+    readonly actual: string | null,
+  ) {
+    super("branch-moved", `branch ${branch} moved from ${show(expected)} to ${show(actual)}; re-run`);
+  }
+}
+
+/** Another process holds the branch lock for longer than the lock timeout. */
+export class LakeLockedError extends LakeError {
+  constructor(
+    readonly lockPath: string,
+    readonly holder: string,
+  ) {
+    super(
+      "lake-locked",
+      `lake lock ${lockPath} is held by ${holder}; retry, or delete the lock file if no bp process is running`,
+    );
+  }
+}
+
+export class CommitNotFoundError extends LakeError {
+  constructor(readonly commitId: string) {
+    super("commit-not-found", `commit ${commitId} not found in the lake`);
+  }
+}
+
+export class UnknownRefError extends LakeError {
+  constructor(readonly ref: string) {
+    super("unknown-ref", `unknown ref "${ref}": not a branch of the lake nor a full commit id`);
+  }
+}
+
+export class InvalidNameError extends LakeError {
+  constructor(
+    readonly kind: "table" | "branch" | "path",
+    readonly value: string,
+    rule: string,
+  ) {
+    super("invalid-name", `invalid ${kind} name ${JSON.stringify(value)}: ${rule}`);
+  }
+}
+
+export class InvalidTableEntryError extends LakeError {
+  constructor(
+    readonly table: string,
+    problem: string,
+  ) {
+    super("invalid-table-entry", `table ${table}: ${problem}`);
+  }
+}
+
+export class UnknownTableError extends LakeError {
+  constructor(readonly table: string) {
+    super("unknown-table", `table ${table} does not exist in the lake`);
+  }
+}
+
+export class UnknownColumnError extends LakeError {
+  constructor(
+    readonly column: string,
+    readonly available: readonly string[],
+  ) {
+    super("unknown-column", `unknown column ${JSON.stringify(column)}; the table has: ${available.join(", ")}`);
+  }
+}
+
+/** The catalog contradicts itself (bad JSON, a commit whose id is not its hash, a head with no commit). */
+export class CorruptLakeError extends LakeError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super("corrupt-lake", message, options);
+  }
+}
+
+export type ImportFailure =
+  | "bad-table-name"
+  | "file-not-found"
+  | "unsupported-format"
+  | "empty-input"
+  | "unreadable-input";
+
+/** `importFile` failed; nothing was committed and no data file was left behind. */
+export class ImportError extends LakeError {
+  constructor(
+    readonly reason: ImportFailure,
+    readonly file: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super("import-failed", message, options);
+  }
+}
+
+/** `writeTableToLake` failed; no data file was left behind. */
+export class WriteTableError extends LakeError {
+  constructor(
+    readonly table: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super("write-failed", message, options);
+  }
+}
+
+/** First line of an error's message (DuckDB messages run over many lines). */
+export function firstLine(error: unknown): string {
+  const text = error instanceof Error ? error.message : String(error);
+  return text.split("\n").find((l) => l.trim() !== "")?.trim() ?? text;
+}

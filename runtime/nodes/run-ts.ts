@@ -1,0 +1,125 @@
+/**
+ * A TS model: its inputs handed over as Arrow IPC files in shared memory (each written once and
+ * shared), `run` executed in its own child process with the model's memory limit, logs streamed
+ * live, and the output file loaded into DuckDB only when a SQL model, a filter or a
+ * materialization needs it there.
+ */
+import path from "node:path";
+import type { TsNode } from "../../compiler/plan-types.js";
+import { arrowIPCFileToDuckDB } from "../arrow/arrow-to-duckdb.js";
+import { exportToShm, type RunContext } from "../run-context.js";
+import { quoteIdent } from "../sql-quote.js";
+import { runTsModel, type TsRunJob } from "../ts-child/run-ts-model.js";
+import { duckdbMessage, NodeError } from "./node-error.js";
+
+export async function runTs(ctx: RunContext, node: TsNode): Promise<{ rows: number | null }> {
+  const inputs: TsRunJob["inputs"] = [];
+  for (const input of node.inputs) {
+    const started = performance.now();
+    const edge = ctx.outEdges.get(input.from)?.find((e) => e.to === node.id && e.param === input.param);
+    if (edge?.transport === "shm") {
+      // The producer's own output file, opened directly: nothing is copied.
+      const file = ctx.tsOutputs.get(input.from)!;
+      inputs.push({ param: input.param, path: file, columns: input.columns ? [...input.columns] : null });
+      ctx.edgeResults.push({ from: input.from, to: node.id, transport: "shm", bytes: 0, seconds: 0 });
+      continue;
+    }
+    const table = tableNameOf(ctx, input.from);
+    let exported;
+    try {
+      exported = await exportToShm(ctx, table, input.columns, input.filter);
+    } catch (err) {
+      throw new NodeError({ cause: "io", file: node.at.file, message: `cannot hand "${input.table}" to ${node.name}: ${duckdbMessage(err)}` });
+    }
+    inputs.push({ param: input.param, path: exported.path, columns: null });
+    ctx.edgeResults.push({
+      from: input.from,
+      to: node.id,
+      transport: edge?.transport ?? "duckdb-to-shm",
+      bytes: exported.reused ? 0 : exported.bytes,
+      seconds: (performance.now() - started) / 1000,
+    });
+  }
+
+  const outputPath = path.join(ctx.shm.path, `${node.name}.out.arrow`);
+  const result = await runTsModel(
+    { model: node.name, modelFile: path.resolve(ctx.projectDir, node.at.file), inputs, outputPath, memoryMb: node.memoryMb, cwd: ctx.projectDir },
+    {
+      onLine: (stream, line) => ctx.emit({ type: "log", id: node.id, name: node.name, stream, line }),
+      signal: ctx.signal,
+    },
+  );
+  if (!result.ok) {
+    const { line, column } = userFrame(result.stack, node.at.file);
+    throw new NodeError({
+      cause: result.kind,
+      message: result.message,
+      file: node.at.file,
+      ...(line !== undefined ? { line, column } : {}),
+      ...(result.stack ? { stack: result.stack } : {}),
+    });
+  }
+  if (node.schema) checkDeclaredSchema(node, result.schema.map((c) => c.name));
+  ctx.tsOutputs.set(node.id, outputPath);
+
+  const needsDuckDB = (ctx.outEdges.get(node.id) ?? []).some((e) => e.transport !== "shm");
+  if (needsDuckDB) await loadIntoDuckDB(ctx, node, outputPath);
+  return { rows: result.rows };
+}
+
+/** The DuckDB object holding a node's output: the source table's view or the model's table. */
+function tableNameOf(ctx: RunContext, nodeId: string): string {
+  const n = ctx.nodesById.get(nodeId)!;
+  if (n.kind === "scan") return n.table;
+  if (n.kind === "sql" || n.kind === "ts") return n.name;
+  throw new Error(`bp: node ${nodeId} has no table`);
+}
+
+function checkDeclaredSchema(node: TsNode, actual: readonly string[]): void {
+  const declared = node.schema!.map((c) => c.name);
+  const lower = new Set(actual.map((c) => c.toLowerCase()));
+  const missing = declared.filter((c) => !lower.has(c.toLowerCase()));
+  const extra = actual.filter((c) => !declared.some((d) => d.toLowerCase() === c.toLowerCase()));
+  if (missing.length || extra.length) {
+    throw new NodeError({
+      cause: "schema",
+      file: node.at.file,
+      message:
+        `run() returned columns (${actual.join(", ")}) but the model declares columns (${declared.join(", ")})` +
+        (missing.length ? `; missing: ${missing.join(", ")}` : "") +
+        (extra.length ? `; not declared: ${extra.join(", ")}` : ""),
+    });
+  }
+}
+
+/** Loads the output into DuckDB under the model's name, cast to the declared schema when there is one. */
+async function loadIntoDuckDB(ctx: RunContext, node: TsNode, file: string): Promise<void> {
+  const started = performance.now();
+  const raw = node.schema ? `${node.name}__bp_raw` : node.name;
+  try {
+    await ctx.withConnection(async (conn) => {
+      await arrowIPCFileToDuckDB(conn, file, raw);
+      if (node.schema) {
+        const casts = node.schema.map((c) => `CAST(${quoteIdent(c.name)} AS ${c.type}) AS ${quoteIdent(c.name)}`).join(", ");
+        await conn.run(`CREATE TABLE ${quoteIdent(node.name)} AS SELECT ${casts} FROM ${quoteIdent(raw)}`);
+        await conn.run(`DROP TABLE ${quoteIdent(raw)}`);
+      }
+    });
+  } catch (err) {
+    throw new NodeError({ cause: "schema", file: node.at.file, message: `cannot load the output of ${node.name} into DuckDB: ${duckdbMessage(err)}` });
+  }
+  for (const e of ctx.outEdges.get(node.id) ?? []) {
+    if (e.transport === "shm-to-duckdb" || e.transport === "shm-via-duckdb") {
+      ctx.edgeResults.push({ from: node.id, to: e.to, transport: "shm-to-duckdb", bytes: null, seconds: (performance.now() - started) / 1000 });
+      break;
+    }
+  }
+}
+
+/** The first stack frame in the model's own file, if any: `.../models/x.ts:12:9`. */
+function userFrame(stack: string | undefined, file: string): { line?: number; column?: number } {
+  if (!stack) return {};
+  const escaped = file.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  const m = new RegExp(`${escaped}:(\\d+):(\\d+)`).exec(stack);
+  return m ? { line: Number(m[1]), column: Number(m[2]) } : {};
+}
