@@ -5,12 +5,6 @@
 import { Command, CommanderError, Option } from "commander";
 import { readFileSync } from "node:fs";
 import { packageRoot } from "../compiler/package-root.js";
-import { buildCommand } from "./commands/build.js";
-import { compileCommand } from "./commands/compile.js";
-import { importCommand } from "./commands/import.js";
-import { initCommand } from "./commands/init.js";
-import { queryCommand } from "./commands/query.js";
-import { tablesCommand } from "./commands/tables.js";
 import { parseVarOption } from "./options.js";
 
 export const EXIT = { ok: 0, projectError: 1, usage: 2 } as const;
@@ -34,7 +28,7 @@ export function createProgram(setExit: (code: number) => void): Command {
     .description("create a starter project with a sample source table that bp build runs as is")
     .argument("[dir]", "folder to create", ".")
     .option("--no-import", "do not import the sample data into the lake")
-    .action(async (dir: string, opts) => setExit(await initCommand(dir, opts)));
+    .action(async (dir: string, opts) => setExit(await (await import("./commands/init.js")).initCommand(dir, opts)));
 
   program
     .command("compile")
@@ -44,7 +38,7 @@ export function createProgram(setExit: (code: number) => void): Command {
     .option("-o, --out <file>", "where to write the plan, relative to the project", "target/plan.json")
     .option("--branch <name>", "read source schemas from this branch")
     .addOption(json)
-    .action(async (opts) => setExit(await compileCommand(opts)));
+    .action(async (opts) => setExit(await (await import("./commands/compile.js")).compileCommand(opts)));
 
   program
     .command("build")
@@ -54,7 +48,7 @@ export function createProgram(setExit: (code: number) => void): Command {
     .option("--plan <file>", "run a saved plan (from bp compile) instead of compiling")
     .option("-t, --threads <n>", "nodes to run at once (default: number of cores)", (v) => positiveInt(v, "--threads"))
     .addOption(json)
-    .action(async (opts) => setExit(await buildCommand(opts)));
+    .action(async (opts) => setExit(await (await import("./commands/build.js")).buildCommand(opts)));
 
   program
     .command("import")
@@ -64,7 +58,7 @@ export function createProgram(setExit: (code: number) => void): Command {
     .option("--branch <name>", "branch to commit to (default: the project's)")
     .addOption(projectDir)
     .addOption(json)
-    .action(async (file: string, opts) => setExit(await importCommand(file, opts)));
+    .action(async (file: string, opts) => setExit(await (await import("./commands/import.js")).importCommand(file, opts)));
 
   program
     .command("tables")
@@ -72,7 +66,7 @@ export function createProgram(setExit: (code: number) => void): Command {
     .option("--ref <ref>", "branch or commit (default: the project's branch)")
     .addOption(projectDir)
     .addOption(json)
-    .action(async (opts) => setExit(await tablesCommand(opts)));
+    .action(async (opts) => setExit(await (await import("./commands/tables.js")).tablesCommand(opts)));
 
   program
     .command("query")
@@ -82,7 +76,7 @@ export function createProgram(setExit: (code: number) => void): Command {
     .option("-n, --max-rows <n>", "rows to print", (v) => positiveInt(v, "--max-rows"), 50)
     .addOption(projectDir)
     .addOption(json)
-    .action(async (sql: string, opts) => setExit(await queryCommand(sql, opts)));
+    .action(async (sql: string, opts) => setExit(await (await import("./commands/query.js")).queryCommand(sql, opts)));
 
   return program;
 }
@@ -93,6 +87,7 @@ function positiveInt(value: string, flag: string): number {
   return n;
 }
 
+// Commands are imported when run, so `bp query` does not load the TypeScript compiler.
 export async function main(argv: readonly string[]): Promise<number> {
   let code: number = EXIT.ok;
   const program = createProgram((c) => (code = c));

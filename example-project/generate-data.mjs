@@ -1,12 +1,12 @@
 // Writes data/transactions.parquet: deterministic synthetic transactions (default 1,000,000 rows).
-// Usage: node generate-data.mjs [rows]
+// Usage: node generate-data.mjs [rows] [output folder, default ./data beside this script]
 import { DuckDBInstance } from "@duckdb/node-api";
 import { mkdirSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
 const rows = Number(process.argv[2] ?? 1_000_000);
-const dir = path.join(path.dirname(fileURLToPath(import.meta.url)), "data");
+const dir = path.resolve(process.argv[3] ?? path.join(path.dirname(fileURLToPath(import.meta.url)), "data"));
 mkdirSync(dir, { recursive: true });
 const file = path.join(dir, "transactions.parquet");
 const db = await DuckDBInstance.create(":memory:");

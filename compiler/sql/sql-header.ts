@@ -129,10 +129,9 @@ export function parseSqlHeader(file: string, text: string): SqlHeader {
     diagnostics.push(
       diagnostic(
         "BP0110",
-        "`-- bp:` setting after the SQL has started is ignored",
+        "`-- bp:` setting after the SQL has started",
         { file, line: line.line, column: prefix[1]!.length + 1 },
-        "move it into the header: the comment lines at the very top of the file",
-        "warning",
+        "settings are read only from the header (the comment lines at the very top of the file): move it there",
       ),
     );
   }
@@ -160,13 +159,13 @@ export function parseSqlHeader(file: string, text: string): SqlHeader {
       diagnostics.push(diagnostic("BP0110", `"${key}" is set twice (first on line ${first.line})`, keyAt, "keep one of the two lines"));
       continue;
     }
-    seen.set(key, s);
     if (s.arg !== undefined) {
       diagnostics.push(
         diagnostic("BP0110", `"${key}" takes no argument, found "${s.arg}"`, { file, line: s.line, column: s.argColumn! }, `write \`-- bp: ${key} = <value>\``),
       );
       continue;
     }
+    seen.set(key, s);
     const valueAt = { file, line: s.line, column: s.valueColumn };
     if (key === "materialize") {
       const v = s.value.toLowerCase();

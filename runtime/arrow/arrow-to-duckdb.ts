@@ -10,6 +10,7 @@
  * sliced/offset arrays are honoured.
  */
 import fs from "node:fs";
+import { isUtf8 } from "node:buffer";
 import duckdb from "@duckdb/node-bindings";
 import { DuckDBDataChunk, type DuckDBConnection } from "@duckdb/node-api";
 import {
@@ -329,14 +330,24 @@ interface StringRanges {
 class StringWriter extends ColumnWriter {
   private readonly ranges: StringRanges = { starts: new Float64Array(VECTOR_SIZE), ends: new Float64Array(VECTOR_SIZE) };
   private readonly scratch = new Uint8Array(VECTOR_SIZE * 16);
+  private readonly checked = new WeakSet<Data>();
   constructor(
     vector: duckdb.Vector,
+    private readonly column: string,
     private readonly large: boolean,
+    private readonly utf8: boolean,
   ) {
     super(vector);
   }
   protected writeValues(data: Data, src: number, dst: number, n: number): void {
     const { starts, ends } = this.ranges;
+    if (this.utf8 && !this.checked.has(data)) {
+      if (this.large || !utf8FastCheck(data)) {
+        const offsetAt = offsetReader(data, this.large);
+        assertUtf8(this.column, data.values as Uint8Array, data.length, offsetAt, (i) => offsetAt(i + 1), (i) => isValidAt(data, i));
+      }
+      this.checked.add(data);
+    }
     if (this.large) {
       const o = data.valueOffsets as unknown as BigInt64Array;
       const w = new Int32Array(o.buffer, o.byteOffset, o.length * 2);
@@ -356,6 +367,77 @@ class StringWriter extends ColumnWriter {
   }
 }
 
+/** Offset k of a Utf8/Binary (int32 offsets) or LargeUtf8/LargeBinary (int64 offsets) Data, as a number. */
+function offsetReader(data: Data, large: boolean): (k: number) => number {
+  if (!large) {
+    const o = data.valueOffsets as Int32Array;
+    return (k) => o[k]!;
+  }
+  const o = data.valueOffsets as unknown as BigInt64Array;
+  const w = new Int32Array(o.buffer, o.byteOffset, o.length * 2);
+  return (k) => (w[2 * k]! >>> 0) + w[2 * k + 1]! * 4294967296;
+}
+
+function isValidAt(data: Data, i: number): boolean {
+  if (data.nullCount === 0 || !data.nullBitmap || data.nullBitmap.length === 0) return true;
+  const bit = data.offset + i;
+  return ((data.nullBitmap[bit >> 3]! >> (bit & 7)) & 1) === 1;
+}
+
+/**
+ * True when every string of a Utf8 Data (int32 offsets) is well-formed: the whole byte range is
+ * valid UTF-8 and every non-empty string starts and ends on a character boundary. False means
+ * "some string may be ill-formed" (possibly only in a NULL slot): assertUtf8 then decides.
+ */
+function utf8FastCheck(data: Data): boolean {
+  const n = data.length;
+  if (n === 0) return true;
+  const o = data.valueOffsets as Int32Array;
+  const bytes = data.values as Uint8Array;
+  const hi = o[n]!;
+  if (!isUtf8(bytes.subarray(o[0]!, hi))) return false;
+  for (let i = 0; i < n; i++) {
+    const s = o[i]!;
+    const e = o[i + 1]!;
+    if (e > s && ((bytes[s]! & 0xc0) === 0x80 || (e < hi && (bytes[e]! & 0xc0) === 0x80))) return false;
+  }
+  return true;
+}
+
+/**
+ * Throws unless every valid string is well-formed UTF-8. DuckDB VARCHAR must be, and the bindings
+ * would silently store an ill-formed long string as NULL. Fast path: one native `isUtf8` over the
+ * whole byte range, plus a check that every string starts and ends on a character boundary (so
+ * each piece of the valid whole is valid); per-string checks only to locate an error.
+ */
+function assertUtf8(
+  column: string,
+  bytes: Uint8Array,
+  n: number,
+  startAt: (i: number) => number,
+  endAt: (i: number) => number,
+  isValid: (i: number) => boolean,
+): void {
+  if (n === 0) return;
+  const lo = startAt(0);
+  const hi = endAt(n - 1);
+  const wholeValid = isUtf8(bytes.subarray(lo, hi));
+  for (let i = 0; i < n; i++) {
+    if (!isValid(i)) continue;
+    const s = startAt(i);
+    const e = endAt(i);
+    if (e <= s) continue;
+    const ok = wholeValid
+      ? (bytes[s]! & 0xc0) !== 0x80 && (e >= hi || (bytes[e]! & 0xc0) !== 0x80)
+      : isUtf8(bytes.subarray(s, e));
+    if (!ok) {
+      throw new Error(
+        `column "${column}": row ${i} of a record batch is not valid UTF-8 (DuckDB VARCHAR requires UTF-8; use Arrow Binary for raw bytes)`,
+      );
+    }
+  }
+}
+
 /** A dictionary's values flattened to one byte buffer + ranges (+ per-entry validity). */
 interface FlatDictionary {
   bytes: Uint8Array;
@@ -369,12 +451,23 @@ class DictionaryStringWriter extends ColumnWriter {
   private readonly ranges: StringRanges = { starts: new Float64Array(VECTOR_SIZE), ends: new Float64Array(VECTOR_SIZE) };
   private readonly scratch = new Uint8Array(VECTOR_SIZE * 16);
   private readonly flattened = new WeakMap<object, FlatDictionary>();
+  constructor(
+    vector: duckdb.Vector,
+    private readonly column: string,
+  ) {
+    super(vector);
+  }
   protected writeValues(data: Data, src: number, dst: number, n: number): void {
     const dictVector = data.dictionary;
     if (!dictVector) throw new Error("dictionary-encoded column without a dictionary");
     let dict = this.flattened.get(dictVector);
     if (!dict) {
       dict = flattenDictionary(dictVector);
+      const valueType = dictVector.type.typeId;
+      if (valueType === Type.Utf8 || valueType === Type.LargeUtf8) {
+        const d = dict;
+        assertUtf8(this.column, d.bytes, d.starts.length, (k) => d.starts[k]!, (k) => d.ends[k]!, (k) => !d.valid || d.valid[k] === 1);
+      }
       this.flattened.set(dictVector, dict);
     }
     const { starts, ends } = this.ranges;
@@ -409,17 +502,14 @@ function flattenDictionary(dictionary: Vector): FlatDictionary {
   let k = 0;
   for (const d of dictionary.data as Data[]) {
     const large = d.typeId === Type.LargeUtf8 || d.typeId === Type.LargeBinary;
-    const offsetAt = (i: number): number => {
-      const o = d.valueOffsets as unknown as Int32Array | BigInt64Array;
-      return large ? Number((o as BigInt64Array)[i]!) : (o as Int32Array)[i]!;
-    };
+    const offsetAt = offsetReader(d, large);
     const first = offsetAt(0);
     const last = offsetAt(d.length);
     parts.push((d.values as Uint8Array).subarray(first, last));
     for (let i = 0; i < d.length; i++, k++) {
       starts[k] = bytes + offsetAt(i) - first;
       ends[k] = bytes + offsetAt(i + 1) - first;
-      if (d.nullCount > 0 && d.nullBitmap && ((d.nullBitmap[(d.offset + i) >> 3]! >> ((d.offset + i) & 7)) & 1) === 0) {
+      if (!isValidAt(d, i)) {
         valid ??= new Uint8Array(total).fill(1);
         valid[k] = 0;
       }
@@ -509,12 +599,13 @@ function createWriter(field: Field, vector: duckdb.Vector, logicalType: duckdb.L
     }
     case Type.Utf8:
     case Type.Binary:
-      return new StringWriter(vector, false);
     case Type.LargeUtf8:
-    case Type.LargeBinary:
-      return new StringWriter(vector, true);
+    case Type.LargeBinary: {
+      const large = type.typeId === Type.LargeUtf8 || type.typeId === Type.LargeBinary;
+      return new StringWriter(vector, field.name, large, type.typeId === Type.Utf8 || type.typeId === Type.LargeUtf8);
+    }
     case Type.Dictionary:
-      return new DictionaryStringWriter(vector);
+      return new DictionaryStringWriter(vector, field.name);
     case Type.Date: {
       // DateDay -> DATE (int32 days); DateMillisecond -> TIMESTAMP_MS (int64 ms)
       const unit = (type as unknown as { unit: DateUnit }).unit;

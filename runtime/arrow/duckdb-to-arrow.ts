@@ -52,7 +52,7 @@ class ValidityBuilder {
     } else {
       const nulls = rows - countSetBits(mask, 0, rows);
       if (nulls > 0 && !this.bitmap) {
-        this.bitmap = new Uint8Array(Math.max(TARGET_BATCH_ROWS, this.length + rows) / 8 + 8);
+        this.bitmap = new Uint8Array(Math.ceil(Math.max(TARGET_BATCH_ROWS, this.length + rows) / 8));
         fillBits(this.bitmap, 0, this.length, true);
       }
       if (this.bitmap) {
@@ -307,6 +307,9 @@ export function copyDuckDBStrings(raw: Uint8Array, rows: number, validity: Uint8
     pendingLen = new Float64Array(rows);
   }
   const offsets = out.offsets;
+  const pDst = pendingDst;
+  const pSrc = pendingSrc;
+  const pLen = pendingLen;
   const words = new Uint32Array(raw.buffer, raw.byteOffset, rows * 4);
   // Total payload size first, so the data buffer grows at most once per chunk.
   let total = 0;
@@ -334,12 +337,12 @@ export function copyDuckDBStrings(raw: Uint8Array, rows: number, validity: Uint8
   const flushWindow = (): void => {
     const bytes = duckdb.get_data_from_pointer(rawBuffer, raw.byteOffset + winRow * 16 + 8, winEnd - winStart);
     if (sequential) {
-      data.set(bytes, pendingDst[0]!);
+      data.set(bytes, pDst[0]!);
     } else {
       for (let k = 0; k < pending; k++) {
-        const d = pendingDst[k]!;
-        const s = pendingSrc[k]!;
-        const len = pendingLen[k]!;
+        const d = pDst[k]!;
+        const s = pSrc[k]!;
+        const len = pLen[k]!;
         if (len < 64) for (let b = 0; b < len; b++) data[d + b] = bytes[s + b]!;
         else data.set(bytes.subarray(s, s + len), d);
       }
@@ -361,7 +364,7 @@ export function copyDuckDBStrings(raw: Uint8Array, rows: number, validity: Uint8
       // Pointers are < 2^53 on every supported platform, so two uint32 words make an exact number.
       const ptr = words[4 * i + 2]! + words[4 * i + 3]! * 4294967296;
       if (winRow >= 0 && ptr >= winStart && ptr <= winEnd) {
-        if (sequential && !(ptr === winEnd && pos === pendingDst[pending - 1]! + pendingLen[pending - 1]!)) sequential = false;
+        if (sequential && !(ptr === winEnd && pos === pDst[pending - 1]! + pLen[pending - 1]!)) sequential = false;
         if (ptr + len > winEnd) winEnd = ptr + len;
       } else {
         if (winRow >= 0) flushWindow();
@@ -370,9 +373,9 @@ export function copyDuckDBStrings(raw: Uint8Array, rows: number, validity: Uint8
         winEnd = ptr + len;
         sequential = true;
       }
-      pendingDst[pending] = pos;
-      pendingSrc[pending] = ptr - winStart;
-      pendingLen[pending] = len;
+      pDst[pending] = pos;
+      pSrc[pending] = ptr - winStart;
+      pLen[pending] = len;
       pending++;
     }
     pos += len;

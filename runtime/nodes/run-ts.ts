@@ -42,10 +42,14 @@ export async function runTs(ctx: RunContext, node: TsNode): Promise<{ rows: numb
   }
 
   const outputPath = path.join(ctx.shm.path, `${node.name}.out.arrow`);
+  let v8CrashDump = false; // V8's out-of-memory dump is noise: the failure message says what happened
   const result = await runTsModel(
     { model: node.name, modelFile: path.resolve(ctx.projectDir, node.at.file), inputs, outputPath, memoryMb: node.memoryMb, cwd: ctx.projectDir },
     {
-      onLine: (stream, line) => ctx.emit({ type: "log", id: node.id, name: node.name, stream, line }),
+      onLine: (stream, line) => {
+        if (stream === "stderr" && /^<--- Last few GCs --->/.test(line)) v8CrashDump = true;
+        if (!(v8CrashDump && stream === "stderr")) ctx.emit({ type: "log", id: node.id, name: node.name, stream, line });
+      },
       signal: ctx.signal,
     },
   );

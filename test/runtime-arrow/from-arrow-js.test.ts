@@ -238,6 +238,44 @@ describe("Arrow tables built in JS -> DuckDB", () => {
   });
 });
 
+describe("UTF-8 validation of Arrow Utf8 -> VARCHAR", () => {
+  const utf8Column = (bytes: number[], offsets: number[], nullBitmap?: number) =>
+    makeVector(
+      makeData({
+        type: new Utf8(),
+        valueOffsets: new Int32Array(offsets),
+        data: new Uint8Array(bytes),
+        length: offsets.length - 1,
+        ...(nullBitmap === undefined ? {} : { nullBitmap: new Uint8Array([nullBitmap]) }),
+      }),
+    );
+  const long = Array.from({ length: 20 }, () => 0x42);
+
+  it.each([
+    ["short ill-formed string", [0x41, 0xff, 0x42], [0, 3]],
+    ["long ill-formed string", [...long, 0xff], [0, 21]],
+    ["valid whole, but a character split between two strings", [0x41, 0xc3, 0xa9, 0x42], [0, 2, 4]],
+  ])("%s is an error naming the column", async (_label, bytes, offsets) => {
+    await expect(arrowTableToDuckDB(conn, new Table({ txt: utf8Column(bytes, offsets) }), "bad_utf8", { replace: true })).rejects.toThrow(
+      /column "txt": row \d+ .*not valid UTF-8/,
+    );
+  });
+
+  it("ill-formed bytes in a NULL slot are ignored; the same bytes as Binary are fine", async () => {
+    await arrowTableToDuckDB(conn, new Table({ txt: utf8Column([0xff, 0x41], [0, 1, 2], 0b10) }), "null_slot", { replace: true });
+    expect(await rowsJson(conn, "SELECT txt FROM null_slot")).toEqual([[null], ["A"]]);
+    const bin = vectorFromArray([new Uint8Array([0xff, 0xfe]), new Uint8Array([...long, 0xff])], new Binary());
+    await arrowTableToDuckDB(conn, new Table({ b: bin }), "bin_ok", { replace: true });
+    expect(await rowsJson(conn, "SELECT octet_length(b) FROM bin_ok")).toEqual([["2"], ["21"]]);
+  });
+
+  it("dictionary values are validated too", async () => {
+    const dictionary = makeVector(makeData({ type: new Utf8(), valueOffsets: new Int32Array([0, 1, 3]), data: new Uint8Array([0x41, 0xc3, 0x28]), length: 2 }));
+    const data = makeData({ type: new Dictionary(new Utf8(), new Int32()), data: new Int32Array([0, 1]), length: 2, dictionary });
+    await expect(arrowTableToDuckDB(conn, new Table({ cat: makeVector(data) }), "bad_dict")).rejects.toThrow(/column "cat": row 1 .*not valid UTF-8/);
+  });
+});
+
 describe("unsupported types fail clearly", () => {
   it("Arrow -> DuckDB names the column and the type", async () => {
     const table = new Table({

@@ -3,6 +3,7 @@ import type { DuckDBConnection } from "@duckdb/node-api";
 import type { Decimal } from "apache-arrow";
 import { connect, roundTrip, scalar } from "./helpers.js";
 import { queryToArrowTable } from "../../runtime/arrow/duckdb-to-arrow.js";
+import { arrowTableToDuckDB } from "../../runtime/arrow/arrow-to-duckdb.js";
 
 let conn: DuckDBConnection;
 beforeAll(async () => {
@@ -98,6 +99,28 @@ describe("chunk boundaries and sizes", () => {
     const sql = `SELECT i, (${nullable("i % 2 = 0")})::BOOLEAN b, (${nullable("'s' || repeat('x', (i % 20)::INTEGER)")}) s FROM range(20000) t(i) WHERE i % 3 <> 0 AND i % 11 <> 5`;
     const table = await queryToArrowTable(conn, sql);
     expect(table.numRows).toBe(Number(await scalar(conn, `SELECT count(*) FROM (${sql})`)));
+    expect(table.batches[0]!.numRows % 8).not.toBe(0);
+    await arrowTableToDuckDB(conn, table, "partial", { replace: true });
+    expect(await scalar(conn, `SELECT count(*) FROM ((${sql}) EXCEPT ALL (SELECT * FROM partial))`)).toBe(0n);
+    expect(await scalar(conn, `SELECT count(*) FROM ((SELECT * FROM partial) EXCEPT ALL (${sql}))`)).toBe(0n);
+    await roundTrip(conn, sql);
+  });
+
+  it("first NULL of a batch appearing late, in a partial chunk that crosses the 64k batch size", async () => {
+    // i % 7 <> 0 makes ~1755-row chunks; rows 64951..66706 form the chunk that closes the first batch
+    const sql = `SELECT i, CASE WHEN i BETWEEN 76500 AND 76600 THEN NULL ELSE i END v,
+              CASE WHEN i BETWEEN 76500 AND 76600 THEN NULL ELSE i % 2 = 0 END b,
+              CASE WHEN i BETWEEN 76500 AND 76600 THEN NULL ELSE 'str-' || i || '-long-enough' END s
+       FROM range(200000) t(i) WHERE i % 7 <> 0`;
+    const table = await queryToArrowTable(conn, sql); // streamed straight from the filter, not re-chunked
+    expect(table.batches[0]!.numRows % 8).not.toBe(0);
+    const nulls = Number(await scalar(conn, `SELECT count(*) FROM (${sql}) WHERE v IS NULL`));
+    expect(nulls).toBeGreaterThan(0);
+    for (let c = 1; c < 4; c++) expect(table.getChildAt(c)!.nullCount).toBe(nulls);
+    expect(table.batches[0]!.getChildAt(1)!.nullCount).toBe(nulls); // all in the first batch
+    await arrowTableToDuckDB(conn, table, "late_nulls", { replace: true });
+    expect(await scalar(conn, `SELECT count(*) FROM ((${sql}) EXCEPT ALL (SELECT * FROM late_nulls))`)).toBe(0n);
+    expect(await scalar(conn, `SELECT count(*) FROM ((SELECT * FROM late_nulls) EXCEPT ALL (${sql}))`)).toBe(0n);
     await roundTrip(conn, sql);
   });
 

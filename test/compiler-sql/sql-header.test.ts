@@ -1,0 +1,77 @@
+import { describe, expect, it } from "vitest";
+import { parseSqlHeader } from "../../compiler/sql/index.js";
+import { where } from "./helpers.js";
+
+const F = "models/m.sql";
+
+describe("parseSqlHeader", () => {
+  it("reads materialize and description from the leading comment lines", () => {
+    const text = "-- Revenue model\n\n-- bp: materialize = true\n--bp:description =  Revenue by country = per day  \nSELECT 1";
+    const h = parseSqlHeader(F, text);
+    expect(h.diagnostics).toEqual([]);
+    expect(h.materialize).toBe(true);
+    expect(h.description).toBe("Revenue by country = per day");
+    expect(h.settings.map((s) => [s.key, s.line, s.column, s.valueColumn])).toEqual([
+      ["materialize", 3, 8, 22],
+      ["description", 4, 6, 21],
+    ]);
+    expect(h.headerEnd).toBe(text.indexOf("SELECT"));
+  });
+
+  it("defaults to not materialized and no description", () => {
+    const h = parseSqlHeader(F, "select 1");
+    expect(h).toMatchObject({ materialize: false, description: null, settings: [], diagnostics: [], headerEnd: 0 });
+  });
+
+  it("accepts false and any case of the boolean, and CRLF line ends", () => {
+    const h = parseSqlHeader(F, "-- bp: materialize = FALSE\r\n-- bp: description = x\r\nselect 1");
+    expect(h.diagnostics).toEqual([]);
+    expect(h.materialize).toBe(false);
+    expect(h.description).toBe("x");
+  });
+
+  it("reports an unknown key at the key, with did-you-mean and what is allowed", () => {
+    const h = parseSqlHeader(F, "-- intro\n--   bp: materialise = true\nselect 1");
+    expect(h.diagnostics.map(where)).toEqual(["BP0110@2:10"]);
+    expect(h.diagnostics[0]!.message).toContain('did you mean "materialize"');
+    expect(h.diagnostics[0]!.hint).toContain("materialize = true|false");
+  });
+
+  it("treats `ref` as an unknown key for now, but parses its argument form", () => {
+    const h = parseSqlHeader(F, "-- bp: ref orders = main@abc123\nselect 1");
+    expect(h.settings).toEqual([{ key: "ref", arg: "orders", argColumn: 12, value: "main@abc123", line: 1, column: 8, valueColumn: 21 }]);
+    expect(h.diagnostics.map(where)).toEqual(["BP0110@1:8"]);
+  });
+
+  it("reports a missing `=` where it was expected", () => {
+    const h = parseSqlHeader(F, "-- bp: materialize true\nselect 1");
+    expect(h.diagnostics.map(where)).toEqual(["BP0110@1:20"]);
+    expect(h.diagnostics[0]!.message).toBe("expected `=` after `materialize`");
+  });
+
+  it("reports a bad boolean at the value", () => {
+    const h = parseSqlHeader(F, "\n-- bp: materialize =  yes\nselect 1");
+    expect(h.diagnostics.map(where)).toEqual(["BP0110@2:23"]);
+    expect(h.diagnostics[0]!.hint).toContain("true");
+    expect(h.materialize).toBe(false);
+  });
+
+  it("reports an empty value, a missing key, an argument on a plain key, and a repeated key", () => {
+    const text = ["-- bp: materialize =", "-- bp: = 3", "-- bp: description extra = x", "-- bp: description = a", "-- bp: description = b", "select 1"].join("\n");
+    const h = parseSqlHeader(F, text);
+    expect(h.diagnostics.map(where)).toEqual(["BP0110@2:8", "BP0110@1:21", "BP0110@3:20", "BP0110@5:8"]);
+    expect(h.description).toBe("a");
+  });
+
+  it("stops the header at the first SQL line and flags settings after it", () => {
+    const h = parseSqlHeader(F, "-- bp: materialize = true\nselect 1\n  -- bp: description = late\n");
+    expect(h.description).toBeNull();
+    expect(h.diagnostics.map(where)).toEqual(["BP0110@3:6"]);
+  });
+
+  it("ignores ordinary comments and block comments end the header", () => {
+    const h = parseSqlHeader(F, "-- just a note: a = b\n/* -- bp: materialize = true */\nselect 1");
+    expect(h.settings).toEqual([]);
+    expect(h.diagnostics).toEqual([]);
+  });
+});

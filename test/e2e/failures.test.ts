@@ -1,0 +1,92 @@
+/**
+ * A failing node (TS throw, process.exit, out-of-memory, non-table return, SQL error) fails the
+ * build with exit 1, names the model and its file, SKIPs its dependents, lets independent branches
+ * finish, and leaves the lake byte-identical (nothing committed, no data files left).
+ */
+import { rmSync } from "node:fs";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { bp, importSql, treeDigest, writeProject } from "../helpers/temp-project.js";
+
+const FAILING: Record<string, { body: string; memory?: string; expect: RegExp }> = {
+  throws: { body: `throw new Error("boom in run");`, expect: /models\/bad\.ts:\d+:\d+: boom in run/ },
+  exits: { body: `process.exit(3);`, expect: /exit/i },
+  oom: {
+    body: `const keep: number[][] = []; for (;;) keep.push(new Array(1_000_000).fill(1));`,
+    memory: "64MB",
+    expect: /memory/i,
+  },
+  "returns a number": { body: `return 42 as any;`, expect: /run\(\) returned .*expected an apache-arrow Table/ },
+};
+
+function project(body: string, memory = "256MB"): Record<string, string> {
+  return {
+    "models/bad.ts": `import { model, input } from "bauplan-ts";
+export default model({
+  inputs: { t: input("numbers", { columns: ["n"] }) },
+  memory: "${memory}",
+  materialize: true,
+  run({ t }) {
+    console.log("starting with", t.numRows, "rows");
+    ${body}
+  },
+});
+`,
+    "models/after_bad.sql": "-- bp: materialize = true\nSELECT count(*) AS c FROM bad\n",
+    "models/independent.sql": "-- bp: materialize = true\nSELECT sum(n) AS total FROM numbers\n",
+  };
+}
+
+const dirs: string[] = [];
+afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+
+describe.each(Object.entries(FAILING))("a TS model that %s", (_label, c) => {
+  let dir: string;
+  let before: string;
+  let result: Awaited<ReturnType<typeof bp>>;
+  beforeAll(async () => {
+    dir = writeProject(project(c.body, c.memory), "fail");
+    dirs.push(dir);
+    await importSql(dir, "numbers", "SELECT range AS n FROM range(1000)");
+    before = treeDigest(path.join(dir, ".bp/lake"));
+    result = await bp(["build", "-p", dir]);
+  });
+
+  it("fails the build with exit 1, naming the model, its file and the cause", () => {
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/FAILED bad \(ts\)/);
+    expect(result.stderr).toMatch(c.expect);
+    expect(result.stdout).toMatch(/\[bad\] starting with 1000 rows/);
+  });
+
+  it("skips the dependents and finishes the independent branch", () => {
+    expect(result.stdout).toMatch(/after_bad\s+sql\s+SKIPPED/);
+    expect(result.stdout).toMatch(/independent\s+sql\s+OK\s+1/);
+    expect(result.stdout).toMatch(/build failed .*nothing committed/);
+  });
+
+  it("leaves the lake byte-identical", () => {
+    expect(treeDigest(path.join(dir, ".bp/lake"))).toBe(before);
+  });
+});
+
+describe("a SQL model that fails at run time", () => {
+  it("reports the model's file and DuckDB's message, commits nothing", async () => {
+    const dir = writeProject(
+      {
+        "models/cast_fails.sql": "-- bp: materialize = true\nSELECT CAST(s AS INTEGER) AS i FROM words\n",
+        "models/fine.sql": "-- bp: materialize = true\nSELECT upper(s) AS s FROM words\n",
+      },
+      "sqlfail",
+    );
+    dirs.push(dir);
+    await importSql(dir, "words", "SELECT 'x' || range AS s FROM range(10)");
+    const before = treeDigest(path.join(dir, ".bp/lake"));
+    const r = await bp(["build", "-p", dir]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/FAILED cast_fails \(sql\)/);
+    expect(r.stderr).toMatch(/models\/cast_fails\.sql.*Conversion Error/s);
+    expect(r.stdout).toMatch(/fine\s+sql\s+OK/);
+    expect(treeDigest(path.join(dir, ".bp/lake"))).toBe(before);
+  });
+});
