@@ -43,7 +43,8 @@ export async function bindSchemas(
     const model = logical.models.get(name)!;
     const resolved = logical.resolved.get(name)!;
     const upstream = [...resolved.values()];
-    if (upstream.some((r) => r.kind === "model" && failed.has(r.name)) || upstream.length < model.refs.length) {
+    const unresolved = model.refs.some((ref) => !resolved.has(ref.name.toLowerCase()));
+    if (unresolved || upstream.some((r) => r.kind === "model" && failed.has(r.name))) {
       failed.add(name); // an input is broken or unknown: already reported there
       continue;
     }

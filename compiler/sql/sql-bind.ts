@@ -83,6 +83,7 @@ export async function bindModelSql(ctx: ScratchContext, input: BindModelInput): 
   const diagnostics = duplicateColumns(input, schema);
 
   const bound = plan === undefined ? undefined : boundColumnIndexes(plan);
+  diagnostics.push(...hiddenReads(input, bound));
   const columnsUsed = new Map<string, string[]>();
   for (const ref of input.tableRefs) {
     const table = ctx.table(ref.name);
@@ -93,6 +94,22 @@ export async function bindModelSql(ctx: ScratchContext, input: BindModelInput): 
 
   const pushdown = await pushdownFilters(ctx, input);
   return { schema, columnsUsed, pushdown, diagnostics };
+}
+
+/** Tables the plan scans that the query never names (read through query_table(), query()...). */
+function hiddenReads(input: BindModelInput, bound: ReadonlyMap<string, unknown> | undefined): Diagnostic[] {
+  if (!bound) return [];
+  const named = new Set(input.tableRefs.map((r) => r.name.toLowerCase()));
+  return [...bound.keys()]
+    .filter((table) => !named.has(table))
+    .map((table) =>
+      diagnostic(
+        "BP0105",
+        `the query reads table "${table}" without naming it in a FROM clause`,
+        locateStatementStart(input),
+        "read models and sources by their plain name (FROM name), not through query_table() or query(), so bp can see the dependency",
+      ),
+    );
 }
 
 async function pushdownFilters(ctx: ScratchContext, input: BindModelInput): Promise<Map<string, string>> {

@@ -6,8 +6,7 @@
  *     LINE 3: ..., a + 38 AS c38, zzz FROM t
  *                                 ^
  * DuckDB prints at most ~40 display columns on each side of the error, marking cuts with `...`,
- * counts every `\r` and `\n` as a line break, and places the caret by display width (wide
- * characters take two columns). Used when an error carries no structured position.
+ * and places the caret by display width (wide characters take two columns). Used when an error carries no structured position.
  */
 
 /** Display width DuckDB gives a code point (approximation of utf8proc's). */
@@ -38,12 +37,12 @@ function indexAtWidth(text: string, width: number): number {
   return i;
 }
 
-/** Start offsets of the lines of `query`, DuckDB-style (each `\r` and each `\n` ends a line). */
+/** Start offsets of the lines of `query`, DuckDB-style (`\n`, `\r\n` and a lone `\r` end a line). */
 function duckLineStarts(query: string): number[] {
   const starts = [0];
   for (let i = 0; i < query.length; i++) {
     const c = query.charCodeAt(i);
-    if (c === 10 || c === 13) starts.push(i + 1);
+    if (c === 10 || (c === 13 && query.charCodeAt(i + 1) !== 10)) starts.push(i + 1);
   }
   return starts;
 }

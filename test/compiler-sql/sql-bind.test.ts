@@ -146,6 +146,12 @@ describe("bindModel errors", () => {
     expect(b.diagnostics[0]!.hint).toBe('did you mean "orders"?');
   });
 
+  it("BP0105 when a table is read without being named (query_table)", async () => {
+    const b = await bind("SELECT count(*) AS n\nFROM query_table('orders')");
+    expect(b.diagnostics.map(where)).toEqual(["BP0105@1:1"]);
+    expect(b.diagnostics[0]!.message).toContain('"orders"');
+  });
+
   it("BP0105 for other binding errors, located", async () => {
     const ambiguous = await bind("SELECT id\nFROM orders JOIN customers ON true");
     expect(ambiguous.diagnostics.map(where)).toEqual(["BP0105@1:8"]);

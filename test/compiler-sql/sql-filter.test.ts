@@ -48,7 +48,7 @@ describe("checkFilter", () => {
 
   it("rejects a syntax error at its position", async () => {
     const r = await check("amount > 0 AND AND status");
-    expect(r.diagnostics.map(where)).toEqual(["BP0301@7:39"]);
+    expect(r.diagnostics.map(where)).toEqual(["BP0301@7:35"]);
     expect(r.diagnostics[0]!.message).toContain('"AND"');
   });
 
