@@ -81,6 +81,10 @@ export async function compileProject(options: CompileOptions): Promise<CompileRe
     if (!graphDiagnostics.some((d) => d.code === "BP0401")) {
       const { bound, diagnostics: bindDiagnostics } = await bindSchemas(logical, sql.scratch);
       diagnostics.push(...bindDiagnostics);
+      const unbound = [...logical.models.keys()].filter((name) => !bound.has(name));
+      if (unbound.length > 0 && !hasErrors(diagnostics)) {
+        throw new Error(`internal error: models ${unbound.join(", ")} were left out of the plan without a diagnostic`);
+      }
       if (!hasErrors(diagnostics)) {
         const plan = buildPhysicalPlan(logical, bound, {
           projectName: config.name,

@@ -3,8 +3,7 @@
  * conversion of positions DuckDB reports in the rendered SQL into 1-based line:column of the file.
  */
 import { offsetToLineColumn } from "../diagnostics.js";
-import { type Json, offsetField } from "./sql-json.js";
-import { TextOffsets, firstTokenOffset } from "./sql-text.js";
+import { firstTokenOffset } from "./sql-text.js";
 
 export interface SqlModelText {
   /** Project-relative path. */
@@ -31,10 +30,4 @@ export function locateRendered(model: SqlModelText, renderedIndex: number): File
 /** Location of the statement's first token: where errors without a position are reported. */
 export function locateStatementStart(model: SqlModelText): FileLocation {
   return locateRendered(model, firstTokenOffset(model.rendered));
-}
-
-/** Location of an AST node's `query_location` (UTF-8 bytes), or undefined when DuckDB recorded none. */
-export function locateNode(model: SqlModelText, node: Json | undefined, offsets = new TextOffsets(model.rendered)): FileLocation | undefined {
-  const byteOffset = offsetField(node, "query_location");
-  return byteOffset === undefined ? undefined : locateRendered(model, offsets.fromUtf8Byte(byteOffset));
 }

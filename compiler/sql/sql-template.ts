@@ -146,7 +146,10 @@ export function renderSqlTemplate(file: string, text: string, vars: Readonly<Rec
   try {
     output = env.compile(markedProgram, compileOptions)({});
   } catch (error) {
-    diagnostics.push(templateRuntimeError(file, error, body, (s) => renderAlone(env, program, s, compileOptions), at));
+    const known = diagnostics.length; // re-rendering statements alone must not repeat var diagnostics
+    const failure = templateRuntimeError(file, error, body, (s) => renderAlone(env, program, s, compileOptions), at);
+    diagnostics.length = known;
+    diagnostics.push(failure);
     return identityRender(text, diagnostics);
   }
 

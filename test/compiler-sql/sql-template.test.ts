@@ -86,9 +86,9 @@ describe("renderSqlTemplate", () => {
   });
 
   it("reports runtime template errors at the failing statement", () => {
-    const r = renderSqlTemplate(F, "SELECT 1\nFROM t {{> missing_partial}}", VARS);
-    expect(r.diagnostics.map(where)).toEqual(["BP0106@2:8"]);
-    expect(r.diagnostics[0]!.message).toContain("missing_partial");
+    const r = renderSqlTemplate(F, `SELECT '{{var "nope"}}'\nFROM t {{> missing_partial}}`, VARS);
+    expect(r.diagnostics.map(where)).toEqual(["BP0107@1:9", "BP0106@2:8"]);
+    expect(r.diagnostics[1]!.message).toContain("missing_partial");
   });
 
   it("leaves text without mustaches untouched with an identity map", () => {
