@@ -92,7 +92,7 @@ export async function runPlan(plan: Plan, options: RunOptions): Promise<RunResul
     }
   } finally {
     options.signal?.removeEventListener("abort", onOuterAbort);
-    if (commit === null) removeWrittenFiles(ctx);
+    if (commit === null) await removeWrittenFiles(ctx);
     shm.remove();
     db.closeSync();
     rmSync(spillDir, { recursive: true, force: true });
@@ -212,9 +212,10 @@ async function commitWritten(ctx: RunContext, headAtStart: string | null, author
   }
 }
 
-function removeWrittenFiles(ctx: RunContext): void {
+/** Nothing committed: the data files this run wrote (and their emptied folders) go away. */
+async function removeWrittenFiles(ctx: RunContext): Promise<void> {
   for (const entry of ctx.written.values()) {
-    for (const f of entry.files) rmSync(ctx.lake.dataFileLocation(f.path), { force: true });
+    for (const f of entry.files) await ctx.lake.discardDataFile(f.path).catch(() => {});
   }
 }
 

@@ -60,13 +60,16 @@ export function bp(args: readonly string[], options: { cwd?: string; env?: Recor
   });
 }
 
-/** sha256 of every file under `dir` (path + bytes): equal digests mean byte-identical trees. */
+/** sha256 of every folder and file under `dir` (path + bytes): equal digests mean byte-identical trees. */
 export function treeDigest(dir: string): string {
   const hash = createHash("sha256");
   const walk = (d: string) => {
     for (const name of readdirSync(d).sort()) {
       const p = path.join(d, name);
-      if (statSync(p).isDirectory()) walk(p);
+      if (statSync(p).isDirectory()) {
+        hash.update(`${path.relative(dir, p)}/\0`); // empty folders count too
+        walk(p);
+      }
       else hash.update(path.relative(dir, p)).update("\0").update(readFileSync(p)).update("\0");
     }
   };
