@@ -1,0 +1,2 @@
+-- files starting with _ are not models
+SELECT 1

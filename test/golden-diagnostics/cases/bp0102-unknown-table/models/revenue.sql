@@ -1,0 +1,3 @@
+SELECT country, SUM(usd) AS revenue
+FROM trasactions
+GROUP BY country

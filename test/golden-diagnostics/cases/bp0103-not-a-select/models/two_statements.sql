@@ -1,0 +1,2 @@
+SELECT id, usd FROM transactions;
+SELECT country FROM transactions

@@ -1,0 +1,5 @@
+SELECT
+  contry,
+  SUM(usd) AS revenue
+FROM transactions
+GROUP BY contry

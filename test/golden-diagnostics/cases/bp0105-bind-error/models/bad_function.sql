@@ -1,0 +1,4 @@
+SELECT country,
+       summ(usd) AS revenue
+FROM transactions
+GROUP BY country

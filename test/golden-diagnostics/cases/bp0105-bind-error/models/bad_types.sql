@@ -1,0 +1,3 @@
+SELECT id,
+       country + 1 AS bumped
+FROM transactions

@@ -1,0 +1,2 @@
+-- bp: materialize = yes
+SELECT eventTime::DATE AS day, count(*) AS n FROM transactions GROUP BY day

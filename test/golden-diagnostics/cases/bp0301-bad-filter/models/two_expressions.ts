@@ -1,0 +1,10 @@
+import { model, input } from "bauplan-ts";
+
+export default model({
+  inputs: {
+    tx: input("transactions", { filter: "usd > 0, country = 'DE'" }),
+  },
+  run({ tx }) {
+    return [];
+  },
+});

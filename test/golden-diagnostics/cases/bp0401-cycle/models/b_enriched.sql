@@ -1,0 +1,2 @@
+SELECT id, usd * 2 AS usd2
+FROM a_orders

@@ -1,0 +1,4 @@
+SELECT id,
+       usd *
+FROM transactions
+WHERE

@@ -1,0 +1,3 @@
+SELECT id, usd
+FROM transactions
+WHERE eventTime >= '{{var "start"}}'
