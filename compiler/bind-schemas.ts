@@ -107,6 +107,7 @@ async function bindTs(
     const r = resolved.get(input.table.toLowerCase())!;
     const schema = schemas.get(r.name) ?? null;
     let filterColumns: string[] = [];
+    let filter = input.filter;
     let columns = input.columns;
     if (schema) {
       const names = schema.map((c) => c.name);
@@ -133,9 +134,11 @@ async function bindTs(
         const checked = await scratch.checkFilter(model.file, input.filter, input.filterAt ?? input.at, r.name, schema);
         diagnostics.push(...checked.diagnostics);
         filterColumns = checked.columns;
+        // DuckDB's normalized text: no comments that could swallow SQL the runtime wraps around it.
+        if (checked.sql !== null) filter = checked.sql;
       }
     }
-    reads.push({ table: r.name, from: r.kind, param: input.param, columns, filter: input.filter, filterColumns });
+    reads.push({ table: r.name, from: r.kind, param: input.param, columns, filter, filterColumns });
   }
   const schema = model.settings.columns;
   return { model: { name: model.name, schema, reads }, diagnostics };

@@ -52,7 +52,7 @@ export async function compileProject(options: CompileOptions): Promise<CompileRe
   const vars = { ...config.vars };
   for (const [name, value] of Object.entries(options.vars ?? {})) {
     if (!(name in vars)) {
-      diagnostics.push(diagnostic("BP0107", `--var ${name} is not declared in ${PROJECT_FILE}`, { file: PROJECT_FILE, line: 1, column: 1 }, `declare it under vars: in ${PROJECT_FILE} with a default value`));
+      diagnostics.push(diagnostic("BP0107", `--var ${name} is not declared in ${PROJECT_FILE}`, undefined, `declare it under vars: in ${PROJECT_FILE} with a default value`));
     }
     vars[name] = value;
   }

@@ -4,7 +4,7 @@
  * Nothing here binds schemas; that is bind-schemas.ts.
  */
 import { createHash } from "node:crypto";
-import { diagnostic, didYouMean, type Diagnostic } from "./diagnostics.js";
+import { diagnostic, didYouMean, hasErrors, type Diagnostic } from "./diagnostics.js";
 import type { ModelFile } from "./discover-models.js";
 import { findCycles, topologicalOrder } from "./graph.js";
 import type { SourceLocation } from "./plan-types.js";
@@ -77,10 +77,12 @@ export async function readModels(
       const header = parseSqlHeader(f.file, f.text);
       const rendered = renderSqlTemplate(f.file, f.text, vars);
       diagnostics.push(...header.diagnostics, ...rendered.diagnostics);
-      if (rendered.diagnostics.length > 0) continue;
+      if (hasErrors(rendered.diagnostics)) continue;
       const parsed = await parseSqlModel(parser, f.file, f.text, rendered.sql, rendered.toSourceOffset);
       diagnostics.push(...parsed.diagnostics);
-      if (parsed.diagnostics.length > 0 || header.diagnostics.length > 0) continue;
+      // A bad header setting does not keep the model out of the graph: its references are still
+      // resolved and its SQL bound, so the file's other errors are reported in the same pass.
+      if (hasErrors(parsed.diagnostics)) continue;
       models.push({
         ...base,
         kind: "sql",
@@ -94,7 +96,7 @@ export async function readModels(
     } else {
       const read = readTsModel(f.file, f.text);
       diagnostics.push(...read.diagnostics);
-      if (!read.settings || read.diagnostics.some((d) => d.severity === "error")) continue;
+      if (!read.settings || hasErrors(read.diagnostics)) continue;
       const s = read.settings;
       models.push({
         ...base,
@@ -166,7 +168,8 @@ export function resolveReferences(
         continue;
       }
       if (allModelNames.has(key)) continue; // a model that failed to compile: already reported
-      const candidates = [...models.map((x) => x.name), ...Object.keys(sources)];
+      // The model itself is no candidate: reading itself would be a cycle.
+      const candidates = [...models.filter((x) => x !== m).map((x) => x.name), ...Object.keys(sources)];
       const suggestion = didYouMean(ref.name, candidates);
       diagnostics.push(
         diagnostic(

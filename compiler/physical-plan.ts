@@ -53,7 +53,7 @@ export function buildPhysicalPlan(logical: LogicalPlan, bound: ReadonlyMap<strin
       id: nodeIds.scan(table),
       table,
       columns: schema.map((c) => c.name),
-      filter: filters.length === 0 ? null : filters.length === 1 ? filters[0]! : filters.map((f) => `(${f})`).join(" OR "),
+      filter: filters.length === 0 ? null : filters.length === 1 ? filters[0]! : filters.map(parenthesized).join(" OR "),
       commit: meta.sourceCommit ?? "",
       files: entry.files.map((f) => f.path),
       schema,
@@ -134,6 +134,24 @@ export function buildPhysicalPlan(logical: LogicalPlan, bound: ReadonlyMap<strin
 function tsEdgeTransport(read: InputRead, kindOf: ReadonlyMap<string, "sql" | "ts">): Transport {
   if (read.from === "model" && kindOf.get(read.table) === "ts") return read.filter === null ? "shm" : "shm-via-duckdb";
   return "duckdb-to-shm";
+}
+
+/** `f` in parentheses, unless one pair already encloses all of it. */
+function parenthesized(f: string): string {
+  if (f.startsWith("(") && f.endsWith(")")) {
+    let depth = 0;
+    let quote: string | null = null;
+    for (let i = 0; i < f.length; i++) {
+      const ch = f[i]!;
+      if (quote) {
+        if (ch === quote) quote = null;
+      } else if (ch === "'" || ch === '"') quote = ch;
+      else if (ch === "(") depth++;
+      else if (ch === ")" && --depth === 0 && i < f.length - 1) return `(${f})`;
+    }
+    return f;
+  }
+  return `(${f})`;
 }
 
 function sortedRecord(record: Readonly<Record<string, string>>): Record<string, string> {

@@ -40,7 +40,7 @@ export function exportToShm(
   columns: readonly string[] | null,
   filter: string | null,
 ): Promise<{ path: string; bytes: number; reused: boolean }> {
-  const sql = `SELECT ${columns ? columns.map(quoteIdent).join(", ") : "*"} FROM ${quoteIdent(table)}${filter ? ` WHERE (${filter})` : ""}`;
+  const sql = `SELECT ${columns ? columns.map(quoteIdent).join(", ") : "*"} FROM ${quoteIdent(table)}${filter ? ` WHERE (${filter}\n)` : ""}`;
   const existing = ctx.exports.get(sql);
   if (existing) return existing.then((e) => ({ ...e, reused: true }));
   const file = path.join(ctx.shm.path, `${table}.${ctx.exports.size}.arrow`);
