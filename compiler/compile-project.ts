@@ -5,7 +5,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { bindSchemas } from "./bind-schemas.js";
-import { diagnostic, hasErrors, sortDiagnostics, type Diagnostic } from "./diagnostics.js";
+import { diagnostic, didYouMean, hasErrors, sortDiagnostics, type Diagnostic } from "./diagnostics.js";
 import { discoverModels } from "./discover-models.js";
 import { readModels, resolveReferences, sha256 } from "./logical-plan.js";
 import { buildPhysicalPlan } from "./physical-plan.js";
@@ -52,7 +52,8 @@ export async function compileProject(options: CompileOptions): Promise<CompileRe
   const vars = { ...config.vars };
   for (const [name, value] of Object.entries(options.vars ?? {})) {
     if (!(name in vars)) {
-      diagnostics.push(diagnostic("BP0107", `--var ${name} is not declared in ${PROJECT_FILE}`, undefined, `declare it under vars: in ${PROJECT_FILE} with a default value`));
+      const suggestion = didYouMean(name, Object.keys(config.vars));
+      diagnostics.push(diagnostic("BP0107", `--var ${name} is not declared in ${PROJECT_FILE}${suggestion ? ` (did you mean "${suggestion}"?)` : ""}`, undefined, `declare it under vars: in ${PROJECT_FILE} with a default value`));
     }
     vars[name] = value;
   }

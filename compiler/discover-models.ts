@@ -40,8 +40,10 @@ export function discoverModels(projectDir: string): { models: ModelFile[]; diagn
     const kind = isModelFileName(base)!;
     const name = base.slice(0, base.length - (kind === "sql" ? 4 : 3));
     if (!MODEL_NAME.test(name)) {
+      const fixed = name.replace(/[^A-Za-z0-9_]+/g, "_").replace(/^(?=\d)/, "m_");
+      const rename = MODEL_NAME.test(fixed) && !fixed.startsWith("_") ? `; rename it, e.g. to ${fixed}${base.slice(name.length)}` : "";
       diagnostics.push(
-        diagnostic("BP0003", `"${base}" is not a valid model name`, { file }, "model file names are identifiers: letters, digits and '_', not starting with a digit"),
+        diagnostic("BP0003", `"${base}" is not a valid model name`, { file }, `model file names are identifiers: letters, digits and '_', not starting with a digit${rename}`),
       );
       continue;
     }

@@ -139,7 +139,7 @@ export function resolveReferences(
           "BP0403",
           `model "${model?.name ?? name}" has the same name as the source table "${name}" in the lake`,
           model ? { file: model.file, line: 1, column: 1 } : undefined,
-          `rename the model file, or drop/rename the imported table (bp import ... --table <other name>)`,
+          `rename the model file (a model is named after its file): "${name}" is taken by the imported source`,
         ),
       );
       continue;
@@ -168,17 +168,19 @@ export function resolveReferences(
         continue;
       }
       if (allModelNames.has(key)) continue; // a model that failed to compile: already reported
-      // The model itself is no candidate: reading itself would be a cycle.
-      const candidates = [...models.filter((x) => x !== m).map((x) => x.name), ...Object.keys(sources)];
-      const suggestion = didYouMean(ref.name, candidates);
+      // Every model file counts (also one that failed to read), except the model itself: reading
+      // itself would be a cycle.
+      const otherModels = [...new Set(modelFileNames)].filter((n) => n.toLowerCase() !== m.name.toLowerCase()).sort();
+      const sourceNames = Object.keys(sources).sort();
+      const suggestion = didYouMean(ref.name, [...otherModels, ...sourceNames]);
+      const list = (names: string[]) => `${names.slice(0, 8).join(", ")}${names.length > 8 ? ", ..." : ""}`;
       diagnostics.push(
         diagnostic(
           "BP0102",
           `unknown table "${ref.name}"${suggestion ? ` (did you mean "${suggestion}"?)` : ""}`,
           { file: m.file, line: ref.line, column: ref.column },
-          candidates.length
-            ? `tables are the project's models and the lake's sources: ${candidates.slice(0, 8).join(", ")}${candidates.length > 8 ? ", ..." : ""}`
-            : "the lake has no tables yet: import one with bp import <file> --table <name>",
+          `a table is a source of the lake (${sourceNames.length ? list(sourceNames) : "none yet: bp import <file> --table <name>"})` +
+            ` or another model of the project (${otherModels.length ? list(otherModels) : "none"})`,
         ),
       );
     }

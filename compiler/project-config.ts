@@ -30,6 +30,7 @@ const configSchema = z
   .strict();
 
 const KNOWN_KEYS = Object.keys(configSchema.shape);
+const YAML_HINT = 'bp_project.yml is YAML: one "key: value" per line, nested keys indented under their parent, quotes closed on the same line';
 
 export function parseProjectConfig(text: string): { config: ProjectConfig | null; diagnostics: Diagnostic[] } {
   const lineCounter = new LineCounter();
@@ -42,7 +43,7 @@ export function parseProjectConfig(text: string): { config: ProjectConfig | null
     return {
       config: null,
       diagnostics: doc.errors.map((e) =>
-        diagnostic("BP0001", `invalid YAML: ${e.message.split("\n")[0]}`, at(e.pos[0])),
+        diagnostic("BP0001", `invalid YAML: ${e.message.split("\n")[0]}`, at(e.pos[0]), YAML_HINT),
       ),
     };
   }

@@ -2,6 +2,7 @@
  * Writes a model's output as a new immutable Parquet file in the lake. Not committed here: the run
  * commits every materialized table together once all nodes succeeded.
  */
+import type { DuckDBConnection } from "@duckdb/node-api";
 import type { MaterializeNode } from "../../compiler/plan-types.js";
 import { writeTableToLake } from "../lake/write-table.js";
 import type { RunContext } from "../run-context.js";
@@ -11,7 +12,7 @@ import { duckdbMessage, NodeError } from "./node-error.js";
 export async function runMaterialize(ctx: RunContext, node: MaterializeNode): Promise<{ rows: number | null }> {
   const started = performance.now();
   try {
-    const entry = await ctx.withConnection((conn) => writeTableToLake(ctx.lake, conn, quoteIdent(node.table), node.table));
+    const entry = await ctx.withConnection(async (conn) => writeTableToLake(ctx.lake, conn, await lakeSelect(conn, node.table), node.table));
     const withProducer = { ...entry, producedBy: node.table };
     ctx.written.set(node.table, withProducer);
     ctx.edgeResults.push({ from: node.from, to: node.id, transport: "duckdb-to-parquet", bytes: entry.bytes, seconds: (performance.now() - started) / 1000 });
@@ -19,4 +20,17 @@ export async function runMaterialize(ctx: RunContext, node: MaterializeNode): Pr
   } catch (err) {
     throw new NodeError({ cause: "io", message: `cannot write "${node.table}" to the lake: ${duckdbMessage(err)}` });
   }
+}
+
+/**
+ * The SELECT that writes `table` to Parquet. Parquet has no 128-bit integers (DuckDB would write
+ * HUGEINT, e.g. SUM(BIGINT), as DOUBLE and lose precision), so those become DECIMAL(38,0).
+ */
+async function lakeSelect(conn: DuckDBConnection, table: string): Promise<string> {
+  const reader = await conn.runAndReadAll(`DESCRIBE ${quoteIdent(table)}`);
+  const columns = reader.getRowObjectsJS().map((r) => ({ name: String(r["column_name"]), type: String(r["column_type"]) }));
+  const wide = new Set(["HUGEINT", "UHUGEINT"]);
+  if (!columns.some((c) => wide.has(c.type))) return quoteIdent(table);
+  const list = columns.map((c) => (wide.has(c.type) ? `CAST(${quoteIdent(c.name)} AS DECIMAL(38,0)) AS ${quoteIdent(c.name)}` : quoteIdent(c.name)));
+  return `SELECT ${list.join(", ")} FROM ${quoteIdent(table)}`;
 }

@@ -24,9 +24,9 @@ const HERE = path.join(ROOT, "test", "golden-diagnostics");
 const CASES_DIR = path.join(HERE, "cases");
 const UPDATE = process.env.UPDATE_GOLDENS === "1";
 /** Files of a case folder that are test fixtures, not part of the project. */
-const FIXTURE_FILES = new Set(["expected.txt", "expected.json", "sources.json"]);
-/** Codes about the whole project or a file's name: reported without a line and column. */
-const WITHOUT_LINE: ReadonlySet<DiagnosticCode> = new Set(["BP0002", "BP0003"]);
+const FIXTURE_FILES = new Set(["expected.txt", "expected.json", "sources.json", "args.json"]);
+/** Cases whose code is about the whole project or a file's name: reported without a line and column. */
+const WITHOUT_LINE = new Set(["bp0001-no-project-file", "bp0002-no-models", "bp0003-bad-model-name"]);
 
 interface Case {
   readonly name: string;
@@ -34,6 +34,8 @@ interface Case {
   /** The code the case is about (from its `bpNNNN-` name), or null for mixed cases. */
   readonly code: DiagnosticCode | null;
   readonly sources: Record<string, string>;
+  /** --var overrides, from an optional `args.json` `{ "vars": { name: value } }`. */
+  readonly vars: Record<string, string>;
 }
 
 const cases: Case[] = readdirSync(CASES_DIR)
@@ -42,11 +44,13 @@ const cases: Case[] = readdirSync(CASES_DIR)
     const dir = path.join(CASES_DIR, name);
     const code = /^bp(\d{4})-/.exec(name)?.[1];
     const sourcesFile = path.join(dir, "sources.json");
+    const argsFile = path.join(dir, "args.json");
     return {
       name,
       dir,
       code: code ? (`BP${code}` as DiagnosticCode) : null,
       sources: existsSync(sourcesFile) ? (JSON.parse(readFileSync(sourcesFile, "utf8")) as Record<string, string>) : {},
+      vars: existsSync(argsFile) ? ((JSON.parse(readFileSync(argsFile, "utf8")) as { vars?: Record<string, string> }).vars ?? {}) : {},
     };
   });
 
@@ -86,7 +90,8 @@ describe.each(cases)("diagnostics of $name", (c) => {
   it("match expected.txt (bp compile) and expected.json (compileProject)", async () => {
     const dir = await prepare(c);
 
-    const cli = await bp(["compile", "-p", dir]);
+    const varArgs = Object.entries(c.vars).flatMap(([k, v]) => ["--var", `${k}=${v}`]);
+    const cli = await bp(["compile", "-p", dir, ...varArgs]);
     expect(cli.stderr).not.toMatch(/\u001b\[/); // NO_COLOR is honoured: no ANSI escapes
     expect(cli.stderr).not.toMatch(/internal error/);
     const text = `exit code: ${cli.code}\n${maskDir(cli.stderr, dir)}`;
@@ -94,7 +99,7 @@ describe.each(cases)("diagnostics of $name", (c) => {
     expect(cli.code).toBe(1);
     expect(cli.stdout).toBe("");
 
-    const result = await compileProject({ projectDir: dir });
+    const result = await compileProject({ projectDir: dir, vars: c.vars });
     expect(result.plan).toBeNull();
     const json = `${maskDir(JSON.stringify(result.diagnostics, null, 2), dir)}\n`;
     golden(path.join(c.dir, "expected.json"), json);
@@ -106,7 +111,7 @@ describe.each(cases)("diagnostics of $name", (c) => {
     if (c.code) {
       const mine = result.diagnostics.filter((d) => d.code === c.code);
       expect(mine.length, `${c.name} reports ${c.code}`).toBeGreaterThan(0);
-      if (!WITHOUT_LINE.has(c.code)) {
+      if (!WITHOUT_LINE.has(c.name)) {
         for (const d of mine) {
           expect(d.file).toBeDefined();
           expect(text).toContain(`${d.file}:${d.line}:${d.column} error ${c.code} `);

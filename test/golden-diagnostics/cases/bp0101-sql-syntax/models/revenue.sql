@@ -1,5 +1,5 @@
 -- bp: materialize = true
 SELECT country,
-       SUM(usd) AS revenue,
+       SUM(usd AS revenue
 FROM transactions
 GROUP BY country

@@ -1,0 +1,2 @@
+SELECT avg(t.scor) AS avg_score
+FROM typed t

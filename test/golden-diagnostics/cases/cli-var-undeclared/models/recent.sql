@@ -1,0 +1,1 @@
+SELECT '{{var "start_date"}}' AS since
