@@ -3,7 +3,8 @@
  * build with exit 1, names the model and its file, SKIPs its dependents, lets independent branches
  * finish, and leaves the lake byte-identical (nothing committed, no data files left).
  */
-import { rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { bp, importSql, treeDigest, writeProject } from "../helpers/temp-project.js";
@@ -43,13 +44,16 @@ afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })))
 describe.each(Object.entries(FAILING))("a TS model that %s", (_label, c) => {
   let dir: string;
   let before: string;
+  let shm: string;
   let result: Awaited<ReturnType<typeof bp>>;
   beforeAll(async () => {
     dir = writeProject(project(c.body, c.memory), "fail");
     dirs.push(dir);
     await importSql(dir, "numbers", "SELECT range AS n FROM range(1000)");
     before = treeDigest(path.join(dir, ".bp/lake"));
-    result = await bp(["build", "-p", dir]);
+    shm = mkdtempSync(path.join(existsSync("/dev/shm") ? "/dev/shm" : os.tmpdir(), "bp-fail-shm-"));
+    dirs.push(shm);
+    result = await bp(["build", "-p", dir], { env: { BP_SHM_DIR: shm } });
   });
 
   it("fails the build with exit 1, naming the model, its file and the cause", () => {
@@ -65,8 +69,9 @@ describe.each(Object.entries(FAILING))("a TS model that %s", (_label, c) => {
     expect(result.stdout).toMatch(/build failed .*nothing committed/);
   });
 
-  it("leaves the lake byte-identical", () => {
+  it("leaves the lake byte-identical and removes its shared-memory files", () => {
     expect(treeDigest(path.join(dir, ".bp/lake"))).toBe(before);
+    expect(readdirSync(shm)).toEqual([]);
   });
 });
 

@@ -1,10 +1,10 @@
 /** Ctrl-C during a build: running TS processes are killed, shared memory removed, nothing committed. */
-import { spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { spawn, spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, expect, it } from "vitest";
-import { BP, importSql, treeDigest, writeProject } from "../helpers/temp-project.js";
+import { BP, bp, importSql, treeDigest, writeProject } from "../helpers/temp-project.js";
 
 const temps: string[] = [];
 afterAll(() => temps.forEach((d) => rmSync(d, { recursive: true, force: true })));
@@ -68,4 +68,20 @@ export default model({
   expect(alive(modelPid)).toBe(false);
   expect(readdirSync(shm)).toEqual([]);
   expect(treeDigest(path.join(dir, ".bp/lake"))).toBe(before);
+});
+
+it("a run removes shared-memory folders left by a bp process that was killed outright", async () => {
+  const dir = writeProject({ "models/one.sql": "SELECT 1 AS x\n" }, "orphans");
+  temps.push(dir);
+  const shm = mkdtempSync(path.join(existsSync("/dev/shm") ? "/dev/shm" : os.tmpdir(), "bp-orphans-"));
+  temps.push(shm);
+  const dead = spawnSync(process.execPath, ["-e", "0"]).pid!; // a pid that has exited
+  const orphan = path.join(shm, `bp-${dead}-20260101T000000-abcdef-XyZ123`);
+  const live = path.join(shm, `bp-${process.pid}-20260101T000000-abcdef-XyZ456`);
+  mkdirSync(orphan);
+  mkdirSync(live);
+  writeFileSync(path.join(orphan, "t.arrow"), "stale");
+  const r = await bp(["build", "-p", dir], { env: { BP_SHM_DIR: shm } });
+  expect(r.code, r.stderr).toBe(0);
+  expect(readdirSync(shm)).toEqual([path.basename(live)]);
 });

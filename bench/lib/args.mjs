@@ -1,0 +1,52 @@
+// Command-line options of `npm run bench`.
+export const CASE_NAMES = ["sql-pipeline", "build-overhead", "duckdb-to-child", "child-read", "compile", "mixed-pipeline"];
+
+const USAGE = `usage: node bench/run.mjs [--rows N] [--repeat K] [--models M] [--warmup W] [--json FILE] [--only CASE[,CASE]] [--keep]
+  --rows N      rows of generated data (default 1000000)
+  --repeat K    measured runs of each side; the median is reported (default 3)
+  --models M    models of the synthetic project of the compile case (default 1000)
+  --warmup W    unmeasured runs of each side before measuring (default 1)
+  --json FILE   also write every figure as JSON {case, size, median, baselineMedian, ratio, unit}
+  --only CASE   run only these cases (comma-separated): ${CASE_NAMES.join(", ")}
+  --keep        keep the temp folder (for inspection)`;
+
+function positiveInt(name, text, { allowZero = false } = {}) {
+  const n = Number(String(text).replace(/_/g, ""));
+  if (!Number.isInteger(n) || n < (allowZero ? 0 : 1)) throw new UsageError(`${name} must be a ${allowZero ? "non-negative" : "positive"} integer, got ${JSON.stringify(text)}`);
+  return n;
+}
+
+export class UsageError extends Error {}
+
+export function parseArgs(argv) {
+  const opts = { rows: 1_000_000, repeat: 3, models: 1000, warmup: 1, json: null, only: null, keep: false, help: false };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    const [flag, inline] = arg.includes("=") ? [arg.slice(0, arg.indexOf("=")), arg.slice(arg.indexOf("=") + 1)] : [arg, undefined];
+    const value = () => {
+      if (inline !== undefined) return inline;
+      if (i + 1 >= argv.length) throw new UsageError(`${flag} needs a value`);
+      return argv[++i];
+    };
+    switch (flag) {
+      case "--rows": opts.rows = positiveInt("--rows", value()); break;
+      case "--repeat": opts.repeat = positiveInt("--repeat", value()); break;
+      case "--models": opts.models = positiveInt("--models", value()); break;
+      case "--warmup": opts.warmup = positiveInt("--warmup", value(), { allowZero: true }); break;
+      case "--json": opts.json = value(); break;
+      case "--only": {
+        const names = value().split(",").map((s) => s.trim()).filter(Boolean);
+        const unknown = names.filter((n) => !CASE_NAMES.includes(n));
+        if (unknown.length) throw new UsageError(`unknown case ${unknown.join(", ")} (cases: ${CASE_NAMES.join(", ")})`);
+        opts.only = names;
+        break;
+      }
+      case "--keep": opts.keep = true; break;
+      case "-h": case "--help": opts.help = true; break;
+      default: throw new UsageError(`unknown option ${arg}`);
+    }
+  }
+  return opts;
+}
+
+export { USAGE };

@@ -1,0 +1,47 @@
+// The one table printed at the end, plus the machine it ran on.
+import os from "node:os";
+import { formatSeconds } from "./timing.mjs";
+
+export function machineInfo() {
+  const cpus = os.cpus();
+  return {
+    cores: os.availableParallelism(),
+    cpu: cpus[0]?.model?.trim() ?? "unknown",
+    ramGiB: Math.round((os.totalmem() / 2 ** 30) * 10) / 10,
+    node: process.version,
+    platform: `${os.platform()} ${os.release()} ${os.arch()}`,
+  };
+}
+
+function formatFigure(value, unit) {
+  return unit === "s" ? formatSeconds(value) : `${value.toPrecision(3)} ${unit}`;
+}
+
+export function formatRatio(r) {
+  return `${r >= 100 ? r.toFixed(0) : r >= 10 ? r.toFixed(1) : r.toFixed(2)}x`;
+}
+
+/** figures: [{case, size, median, baselineName, baselineMedian, ratio, unit}] -> text. */
+export function renderTable(figures, info, opts) {
+  const head = ["case", "size", "bp (median)", "baseline", "baseline (median)", "ratio"];
+  const rows = figures.map((f) => [
+    f.case,
+    f.size,
+    formatFigure(f.median, f.unit),
+    f.baselineName,
+    formatFigure(f.baselineMedian, f.unit),
+    formatRatio(f.ratio),
+  ]);
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const right = new Set([2, 4, 5]);
+  const line = (cells) => cells.map((c, i) => (right.has(i) ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join(" | ");
+  const sep = widths.map((w) => "-".repeat(w)).join("-|-");
+  return [
+    `bp bench: ${info.cores} cores (${info.cpu}), ${info.ramGiB} GiB RAM, Node ${info.node}, ${info.platform}`,
+    `rows=${opts.rows.toLocaleString("en-US")} models=${opts.models} repeat=${opts.repeat} (median) warmup=${opts.warmup}; ratio = bp / baseline (lower is better; for */edges rows: edge time / total build time)`,
+    "",
+    line(head),
+    sep,
+    ...rows.map(line),
+  ].join("\n");
+}
