@@ -10,6 +10,7 @@ export function machineInfo() {
     ramGiB: Math.round((os.totalmem() / 2 ** 30) * 10) / 10,
     node: process.version,
     platform: `${os.platform()} ${os.release()} ${os.arch()}`,
+    loadavg1: Math.round(os.loadavg()[0] * 100) / 100,
   };
 }
 
@@ -18,11 +19,11 @@ function formatFigure(value, unit) {
 }
 
 export function formatRatio(r) {
-  return `${r >= 100 ? r.toFixed(0) : r >= 10 ? r.toFixed(1) : r.toFixed(2)}x`;
+  return `${r >= 100 ? r.toFixed(0) : r >= 1 ? r.toPrecision(3) : r.toPrecision(2)}x`;
 }
 
 /** figures: [{case, size, median, baselineName, baselineMedian, ratio, unit}] -> text. */
-export function renderTable(figures, info, opts) {
+export function renderTable(figures, info, opts, startInfo = info) {
   const head = ["case", "size", "bp (median)", "baseline", "baseline (median)", "ratio"];
   const rows = figures.map((f) => [
     f.case,
@@ -37,7 +38,8 @@ export function renderTable(figures, info, opts) {
   const line = (cells) => cells.map((c, i) => (right.has(i) ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join(" | ");
   const sep = widths.map((w) => "-".repeat(w)).join("-|-");
   return [
-    `bp bench: ${info.cores} cores (${info.cpu}), ${info.ramGiB} GiB RAM, Node ${info.node}, ${info.platform}`,
+    `bp bench: ${info.cores} cores (${info.cpu}), ${info.ramGiB} GiB RAM, Node ${info.node}, ${info.platform}; ` +
+      `1-min load average ${startInfo.loadavg1} at start, ${info.loadavg1} at end (above 0 = other work shared the cores)`,
     `rows=${opts.rows.toLocaleString("en-US")} models=${opts.models} repeat=${opts.repeat} (median) warmup=${opts.warmup}; ratio = bp / baseline (lower is better; for */edges rows: edge time / total build time)`,
     "",
     line(head),

@@ -1,0 +1,51 @@
+// compile: `bp compile` (spawned CLI) of a synthetic project of --models SQL models (chains and
+// fans over one source) vs DuckDB's parser floor: json_serialize_sql of the same queries in one
+// connection, in one statement (in-process, instance creation included).
+import path from "node:path";
+import { readFileSync } from "node:fs";
+import { sqlString, withDuckDB, writeParquet } from "../lib/data.mjs";
+import { bp } from "../lib/proc.mjs";
+import { importSource, writeProject } from "../lib/project.mjs";
+import { syntheticModels } from "../lib/synthetic-models.mjs";
+import { measurePair } from "../lib/timing.mjs";
+
+export async function run({ opts, tmp, log }) {
+  const dir = path.join(tmp, "compile");
+  const models = syntheticModels(opts.models);
+  writeProject(dir, "many_models", Object.fromEntries(models.map(([n, sql]) => [`models/${n}.sql`, `${sql}\n`])));
+  const source = path.join(tmp, "compile-src.parquet");
+  await writeParquet(`SELECT i::BIGINT AS id, 'g' || (i % 5) AS grp, (i % 100)::DOUBLE AS val, TIMESTAMP '2023-01-01' + INTERVAL (i) MINUTE AS ts FROM range(1000) t(i)`, source);
+  await importSource(dir, source, "src");
+
+  const m = await measurePair({
+    label: "compile",
+    repeat: opts.repeat,
+    warmup: opts.warmup,
+    bp: async () => (await bp(["compile", "-p", dir])).seconds,
+    baseline: async () => {
+      const t0 = performance.now();
+      await withDuckDB(async (conn) => {
+        // One statement parses every query: DuckDB's parser cost without a round trip per query.
+        const list = models.map(([, sql]) => sqlString(sql)).join(", ");
+        const rows = (await conn.runAndReadAll(`SELECT json_serialize_sql(q) FROM unnest([${list}]) t(q)`)).getRows();
+        if (rows.length !== models.length) throw new Error(`compile baseline: ${rows.length} results for ${models.length} queries`);
+        rows.forEach(([json], i) => {
+          if (JSON.parse(json).error) throw new Error(`compile baseline: ${models[i][0]} does not parse: ${json}`);
+        });
+      });
+      return (performance.now() - t0) / 1000;
+    },
+    log,
+  });
+  const plan = JSON.parse(readFileSync(path.join(dir, "target", "plan.json"), "utf8"));
+  const sqlNodes = plan.nodes.filter((n) => n.kind === "sql").length;
+  if (sqlNodes !== opts.models) throw new Error(`compile: the plan has ${sqlNodes} sql nodes, expected ${opts.models}`);
+  return [{
+    case: "compile",
+    size: `${opts.models.toLocaleString("en-US")} SQL models`,
+    median: m.bpMedian,
+    baselineName: "json_serialize_sql x models, 1 stmt",
+    baselineMedian: m.baselineMedian,
+    unit: "s",
+  }];
+}
