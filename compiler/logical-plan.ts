@@ -9,7 +9,7 @@ import type { ModelFile } from "./discover-models.js";
 import { findCycles, topologicalOrder } from "./graph.js";
 import type { SourceLocation } from "./plan-types.js";
 import { parseSqlHeader, parseSqlModel, renderSqlTemplate, type SqlParser } from "./sql/index.js";
-import { readTsModel, type TsModelSettings } from "./ts/read-ts-model.js";
+import type { TsModelSettings } from "./ts/read-ts-model.js";
 import type { TableEntry } from "../runtime/lake/types.js";
 
 export interface TableRef {
@@ -94,6 +94,8 @@ export async function readModels(
         toSourceOffset: rendered.toSourceOffset,
       });
     } else {
+      // The TypeScript compiler takes ~0.5 s to load: only projects with TS models pay for it.
+      const { readTsModel } = await import("./ts/read-ts-model.js");
       const read = readTsModel(f.file, f.text);
       diagnostics.push(...read.diagnostics);
       if (!read.settings || hasErrors(read.diagnostics)) continue;
