@@ -79,7 +79,7 @@ export async function compileProject(options: CompileOptions): Promise<CompileRe
       lakeTables,
     );
     diagnostics.push(...graphDiagnostics);
-    if (!graphDiagnostics.some((d) => d.code === "BP0401")) {
+    {
       const { bound, diagnostics: bindDiagnostics } = await bindSchemas(logical, sql.scratch);
       diagnostics.push(...bindDiagnostics);
       const unbound = [...logical.models.keys()].filter((name) => !bound.has(name));

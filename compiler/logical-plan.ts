@@ -49,13 +49,13 @@ export type LogicalModel = LogicalSqlModel | LogicalTsModel;
 export type Resolved = { readonly kind: "model"; readonly name: string } | { readonly kind: "source"; readonly name: string };
 
 export interface LogicalPlan {
-  /** Models that were read without errors, by name. */
+  /** Models that could be read (possibly with reported errors), by name. */
   readonly models: ReadonlyMap<string, LogicalModel>;
   /** Source tables of the lake (imported, not produced by a model of this project), by name. */
   readonly sources: Readonly<Record<string, TableEntry>>;
   /** For each model, its resolved references, one per referenced table (in ref order). */
   readonly resolved: ReadonlyMap<string, ReadonlyMap<string /* lower-cased ref */, Resolved>>;
-  /** Models in a stable topological order (only when the graph has no cycle). */
+  /** Models in a stable topological order, leaving out those in or downstream of a cycle. */
   readonly order: readonly string[];
 }
 
@@ -63,7 +63,11 @@ export function sha256(text: string): string {
   return createHash("sha256").update(text).digest("hex");
 }
 
-/** Reads each model through its front end. Models with errors are left out (their diagnostics kept). */
+/**
+ * Reads each model through its front end. Models that cannot be read (SQL that does not parse, a TS
+ * file without a model) are left out, their diagnostics kept; a TS model with invalid settings is
+ * kept with its valid ones so that its references and columns are still checked.
+ */
 export async function readModels(
   files: readonly ModelFile[],
   vars: Readonly<Record<string, string>>,
@@ -98,8 +102,10 @@ export async function readModels(
       const { readTsModel } = await import("./ts/read-ts-model.js");
       const read = readTsModel(f.file, f.text);
       diagnostics.push(...read.diagnostics);
-      if (!read.settings || hasErrors(read.diagnostics)) continue;
-      const s = read.settings;
+      // A TS model with invalid settings (BP0203/BP0204) still joins the graph with the settings that
+      // are valid (defaults in place of invalid values), so the file's other errors are reported too.
+      const s = read.partialSettings;
+      if (!s) continue;
       models.push({
         ...base,
         kind: "ts",
@@ -194,7 +200,8 @@ export function resolveReferences(
   }
 
   const names = models.map((m) => m.name);
-  for (const cycle of findCycles(names, deps)) {
+  const cycles = findCycles(names, deps);
+  for (const cycle of cycles) {
     const first = models.find((m) => m.name === cycle[0])!;
     const at = refAt.get(`${cycle[0]}->${cycle[1]}`);
     diagnostics.push(
@@ -206,7 +213,21 @@ export function resolveReferences(
       ),
     );
   }
-  const order = topologicalOrder(names, deps) ?? [];
+  // Models in a cycle, or downstream of one, cannot be ordered; the rest are still bound and checked.
+  const blocked = new Set(cycles.flat());
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const name of names) {
+      if (!blocked.has(name) && (deps.get(name) ?? []).some((d) => blocked.has(d))) {
+        blocked.add(name);
+        grew = true;
+      }
+    }
+  }
+  const order = topologicalOrder(
+    names.filter((n) => !blocked.has(n)),
+    deps,
+  )!;
   return {
     plan: { models: new Map(models.map((m) => [m.name, m])), sources, resolved, order },
     diagnostics,

@@ -4,16 +4,17 @@
  *    unoptimized plan, whose table scans list the columns bound (sql-columns-used.ts);
  * 2. `DESCRIBE` gives the output schema with DuckDB's type names;
  * 3. the parse tree gives the WHERE conjuncts pushable into source scans (sql-pushdown.ts).
- * Errors are diagnostics located in the original file: BP0104 unknown column, BP0102 unknown table,
- * BP0105 any other binding problem.
+ * Errors are diagnostics located in the original file (sql-bind-errors.ts): BP0104 unknown column,
+ * BP0102 unknown table, BP0105 any other binding problem.
  */
 import { type Diagnostic, diagnostic } from "../diagnostics.js";
 import type { ColumnSchema } from "../plan-types.js";
 import { boundColumnIndexes, columnsAt } from "./sql-columns-used.js";
 import { errorText, serializePlan } from "./sql-duckdb.js";
-import { type DuckDbError, bindDiagnostic, errorFromJson, errorFromMessage, isUserError } from "./sql-duckdb-errors.js";
+import { bindErrorDiagnostic } from "./sql-bind-errors.js";
+import { type DuckDbError, errorFromJson, errorFromMessage, isUserError } from "./sql-duckdb-errors.js";
 import { type Json, isObject } from "./sql-json.js";
-import { type SqlModelText, locateRendered, locateStatementStart } from "./sql-location.js";
+import { type SqlModelText, locateStatementStart } from "./sql-location.js";
 import { type TableRef, parseModelSql } from "./sql-parse.js";
 import { findPushdownConjuncts } from "./sql-pushdown.js";
 import type { ScratchContext } from "./sql-scratch.js";
@@ -41,9 +42,9 @@ function failure(diagnostics: Diagnostic[]): BoundModel {
   return { schema: [], columnsUsed: new Map(), pushdown: new Map(), diagnostics };
 }
 
-function errorDiagnostic(ctx: ScratchContext, model: SqlModelText, error: DuckDbError, indexShift = 0): Diagnostic {
-  const at = error.index === undefined ? locateStatementStart(model) : locateRendered(model, error.index - indexShift);
-  return bindDiagnostic(error, at, ctx.tableNames());
+function errorDiagnostic(ctx: ScratchContext, model: SqlModelText, error: DuckDbError, indexShift = 0): Promise<Diagnostic> {
+  const shifted = error.index === undefined || indexShift === 0 ? error : { ...error, index: Math.max(0, error.index - indexShift) };
+  return bindErrorDiagnostic(ctx, model, shifted);
 }
 
 async function describe(ctx: ScratchContext, model: SqlModelText): Promise<ColumnSchema[] | Diagnostic> {
@@ -74,7 +75,7 @@ export async function bindModelSql(ctx: ScratchContext, input: BindModelInput): 
   let plan: Json | undefined = planResult;
   if (isObject(planResult) && planResult.error === true) {
     const error = errorFromJson(planResult, input.rendered);
-    if (isUserError(error)) return failure([errorDiagnostic(ctx, input, error)]);
+    if (isUserError(error)) return failure([await errorDiagnostic(ctx, input, error)]);
     plan = undefined; // DuckDB cannot serialize this plan: fall back to every column below.
   }
 

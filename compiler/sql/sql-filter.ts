@@ -6,15 +6,15 @@
  * windows, `*`, parameters or table-qualified columns. Problems are BP0301, unknown columns BP0104,
  * located in the model file.
  */
-import { type Diagnostic, diagnostic, didYouMean } from "../diagnostics.js";
+import { type Diagnostic, diagnostic } from "../diagnostics.js";
 import type { ColumnSchema } from "../plan-types.js";
 import { boundColumnIndexes, columnsAt } from "./sql-columns-used.js";
 import { errorText, quoteIdentifier, serializePlan, serializeSql } from "./sql-duckdb.js";
-import { type DuckDbError, errorFromJson, isUnknownColumn, unknownColumnHint } from "./sql-duckdb-errors.js";
+import { type DuckDbError, bindDiagnostic, errorFromJson, isUnknownColumn, unknownColumnDiagnostic } from "./sql-duckdb-errors.js";
 import { type Json, type JsonObject, arrayField, forEachObject, isObject, objectField, offsetField, stringField } from "./sql-json.js";
 import type { FileLocation } from "./sql-location.js";
 import type { ScratchContext } from "./sql-scratch.js";
-import { TextOffsets } from "./sql-text.js";
+import { TextOffsets, splitSqlStatements } from "./sql-text.js";
 
 /** Where the filter's text starts in the model file: its first character, just after the opening quote. */
 export interface FilterLiteralStart {
@@ -107,15 +107,20 @@ export async function checkFilterSql(
 
   if (filterText.trim() === "") return invalid(diagnostic("BP0301", "the filter is empty", locate(undefined), SHAPE_HINT));
 
+  // `usd > 0; DROP TABLE t`: reported at the `;`, whatever follows it (DuckDB may refuse to parse it).
+  const statements = splitSqlStatements(query);
+  if (statements.length > 1) {
+    return invalid(diagnostic("BP0301", "the filter contains more than one statement", locate(statements[0]!.end), `remove the ";" and what follows: ${SHAPE_HINT}`));
+  }
   const parsed = await serializeSql(ctx.conn, query);
   if (isObject(parsed) && parsed.error === true) {
     const error = errorFromJson(parsed, query);
     const message = error.kind === "parser" ? `the filter is not a valid expression: ${error.message}` : "the filter must be a single expression";
     return invalid(diagnostic("BP0301", message, locate(error.index), SHAPE_HINT));
   }
-  const statements = arrayField(parsed, "statements");
-  const select = objectField(statements[0], "node");
-  const problem = statements.length !== 1 ? "it contains more than one statement" : shapeProblem(select);
+  const parsedStatements = arrayField(parsed, "statements");
+  const select = objectField(parsedStatements[0], "node");
+  const problem = parsedStatements.length !== 1 ? "it contains more than one statement" : shapeProblem(select);
   if (problem) return invalid(diagnostic("BP0301", `the filter must be a single expression: ${problem}`, locate(undefined), SHAPE_HINT));
   const where = select!.where_clause as JsonObject;
   const forbidden = forbiddenPart(where, table, schema);
@@ -139,14 +144,11 @@ export async function checkFilterSql(
 }
 
 function bindProblem(error: DuckDbError, locate: (i: number | undefined) => FileLocation, table: string, schema: readonly ColumnSchema[]): Diagnostic {
-  const names = schema.map((c) => c.name);
-  if (isUnknownColumn(error)) {
-    const message = error.name !== undefined ? `unknown column "${error.name}" in the filter on "${table}"` : error.message.split("\n")[0]!;
-    const suggestion = error.name !== undefined ? didYouMean(error.name, names) : undefined;
-    const hint = suggestion ? `did you mean "${suggestion}"?` : unknownColumnHint(error, names);
-    return diagnostic("BP0104", message, locate(error.index), hint);
+  if (isUnknownColumn(error) && error.name !== undefined) {
+    return unknownColumnDiagnostic(error.name, locate(error.index), `"${table}"`, [{ table, columns: schema.map((c) => c.name) }]);
   }
-  return diagnostic("BP0301", `the filter does not bind: ${error.message.split("\n")[0]!}`, locate(error.index), SHAPE_HINT);
+  const bound = bindDiagnostic(error, locate(error.index), []);
+  return diagnostic("BP0301", `the filter does not bind: ${bound.message}`, locate(error.index), bound.hint ?? SHAPE_HINT);
 }
 
 async function expressionType(ctx: ScratchContext, expressionSql: string): Promise<string | undefined> {

@@ -186,19 +186,145 @@ function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
+const MUSTACHE_HINT = 'mustaches look like {{var "name"}}; a literal "{{" is written \\{{';
+
+/** How Handlebars' grammar tokens read to a user. */
+const TOKEN_WORDS: Record<string, string> = {
+  CLOSE: '"}}"',
+  CLOSE_UNESCAPED: '"}}}"',
+  CLOSE_RAW_BLOCK: '"}}}}"',
+  OPEN_SEXPR: '"("',
+  CLOSE_SEXPR: '")"',
+  OPEN_ENDBLOCK: '"{{/...}}"',
+  INVERSE: '"{{else}}"',
+  OPEN_INVERSE_CHAIN: '"{{else ...}}"',
+  ID: "a name",
+  STRING: "a quoted string",
+  NUMBER: "a number",
+  BOOLEAN: "true or false",
+  EOF: "the end of the file",
+};
+
+/** A block mustache as written: `{{#if x}}` opens "if", `{{/if}}` closes it. */
+interface BlockTag {
+  readonly kind: "open" | "close";
+  readonly name: string;
+  readonly offset: number;
+}
+
+/** What is wrong with the nesting of `{{#block}}...{{/block}}`, found by scanning the raw text. */
+type BlockProblem =
+  | { readonly kind: "unclosed-comment"; readonly offset: number }
+  | { readonly kind: "unclosed"; readonly open: BlockTag }
+  | { readonly kind: "stray-close"; readonly close: BlockTag }
+  | { readonly kind: "mismatch"; readonly open: BlockTag; readonly close: BlockTag };
+
+/** The first block-nesting problem of a template, scanning mustaches (comments and escaped `\{{` skipped). */
+function blockProblem(text: string): BlockProblem | undefined {
+  const stack: BlockTag[] = [];
+  let i = 0;
+  while ((i = text.indexOf("{{", i)) !== -1) {
+    if (text[i - 1] === "\\" && text[i - 2] !== "\\") {
+      i += 2;
+      continue;
+    }
+    const rest = text.slice(i);
+    const comment = /^\{\{~?!(--)?/.exec(rest);
+    if (comment) {
+      const end = text.indexOf(comment[1] ? "--" : "}}", i + comment[0].length);
+      const close = comment[1] ? (end === -1 ? -1 : text.indexOf("}}", end)) : end;
+      if (close === -1) return { kind: "unclosed-comment", offset: i };
+      i = close + 2;
+      continue;
+    }
+    const tag = /^\{\{~?\s*([#^/])\s*[>*]?\s*([^\s}~()]+)/.exec(rest);
+    if (tag) {
+      const t: BlockTag = { kind: tag[1] === "/" ? "close" : "open", name: tag[2]!, offset: i };
+      if (t.kind === "open") stack.push(t);
+      else {
+        const open = stack.pop();
+        if (!open) return { kind: "stray-close", close: t };
+        if (open.name !== t.name) return { kind: "mismatch", open, close: t };
+      }
+    }
+    i += 2;
+  }
+  const open = stack.pop();
+  return open ? { kind: "unclosed", open } : undefined;
+}
+
+function blockDiagnostic(file: string, text: string, problem: BlockProblem): Diagnostic {
+  const at = (offset: number) => ({ file, ...offsetToLineColumn(text, offset) });
+  switch (problem.kind) {
+    case "unclosed-comment":
+      return diagnostic("BP0106", 'unclosed template comment: expected "--}}"', at(problem.offset), "close it with --}} (or write {{! short comment }})");
+    case "unclosed":
+      return diagnostic("BP0106", `block {{#${problem.open.name}}} is never closed`, at(problem.open.offset), `add {{/${problem.open.name}}} where the block ends`);
+    case "stray-close":
+      return diagnostic("BP0106", `{{/${problem.close.name}}} closes a block that was never opened`, at(problem.close.offset), `remove it, or open the block before it with {{#${problem.close.name} ...}}`);
+    case "mismatch":
+      return diagnostic(
+        "BP0106",
+        `{{/${problem.close.name}}} does not match the open block {{#${problem.open.name}}}`,
+        at(problem.close.offset),
+        `close {{#${problem.open.name}}} (line ${offsetToLineColumn(text, problem.open.offset).line}) with {{/${problem.open.name}}} first`,
+      );
+  }
+}
+
+/** The `{{` (or `{{{`) of the mustache that is still open at `offset`, if any. */
+function openMustacheBefore(text: string, offset: number): number | undefined {
+  const open = text.lastIndexOf("{{", offset);
+  if (open === -1 || text.lastIndexOf("}}", offset) > open) return undefined;
+  return open > 0 && text[open - 1] === "{" ? open - 1 : open;
+}
+
 function templateSyntaxError(file: string, text: string, error: unknown, env: typeof Handlebars): Diagnostic {
   const message = errorMessage(error);
-  const firstLine = message.split("\n")[0]!.replace(/:$/, "");
-  const expecting = /Expecting (.*), got (.*)$/m.exec(message);
-  const detail = expecting ? `; expected ${expecting[1]}, got ${expecting[2]}` : "";
-  const hint = 'mustaches look like {{var "name"}}; a literal "{{" is written \\{{';
+  const expecting = /Expecting (.*), got '(\w+)'/.exec(message);
+  const expected = expecting ? [...expecting[1]!.matchAll(/'(\w+)'/g)].map((m) => m[1]!) : [];
+  const got = expecting?.[2];
+
+  // Block structure (unclosed or mismatched {{#if}}, stray {{/if}}, unclosed comment): reported at the tag.
+  const isBlockError =
+    /doesn't match/.test(message) || /Lexical error/.test(message) || got === "OPEN_ENDBLOCK" || (got === "EOF" && expected.includes("OPEN_ENDBLOCK"));
+  const problem = isBlockError ? blockProblem(text) : undefined;
+  if (problem) return blockDiagnostic(file, text, problem);
+
   const lexer = (env as unknown as { Parser?: JisonParserState }).Parser?.lexer;
-  if (lexer && typeof lexer.matched === "string" && typeof lexer.match === "string") {
-    const { line, column } = offsetToLineColumn(text, lexer.matched.length - lexer.match.length);
-    return diagnostic("BP0106", `template syntax error${detail}`, { file, line, column }, hint);
+  const failAt = lexer && typeof lexer.matched === "string" && typeof lexer.match === "string" ? lexer.matched.length - lexer.match.length : undefined;
+  const located = (offset: number | undefined) => {
+    if (offset !== undefined) return { file, ...offsetToLineColumn(text, offset) };
+    const lexerLine = /on line (\d+)/.exec(message);
+    return { file, line: lexerLine ? Number(lexerLine[1]) : 1, column: 1 };
+  };
+
+  const closer = expected.includes("CLOSE") ? "CLOSE" : expected.find((t) => t.startsWith("CLOSE_") && t !== "CLOSE_SEXPR");
+  const close = closer === undefined ? '"}}"' : TOKEN_WORDS[closer]!;
+  const open = close.replace(/}/g, "{");
+  const found = lexer?.match ?? "";
+  const openAtEnd = got === "EOF" && failAt !== undefined ? openMustacheBefore(text, failAt) : undefined;
+  if (openAtEnd !== undefined) {
+    // The file ends inside a mustache: point at its opening braces.
+    return diagnostic("BP0106", `unclosed ${text.startsWith("{{{", openAtEnd) ? '"{{{"' : '"{{"'}: expected ${text.startsWith("{{{", openAtEnd) ? '"}}}"' : '"}}"'}`, located(openAtEnd), MUSTACHE_HINT);
   }
-  const lexerLine = /on line (\d+)/.exec(message);
-  return diagnostic("BP0106", `template syntax error: ${firstLine}${detail}`, { file, line: lexerLine ? Number(lexerLine[1]) : 1, column: 1 }, hint);
+  if (closer !== undefined && got !== undefined) {
+    if (got === "INVALID" && /^["']/.test(found)) {
+      return diagnostic("BP0106", `unclosed string in a mustache: expected a closing ${found}`, located(failAt), MUSTACHE_HINT);
+    }
+    if (got === "INVALID" || got === "EOF" || (got.startsWith("CLOSE") && got !== "CLOSE_SEXPR")) {
+      return diagnostic("BP0106", `unclosed ${open}: expected ${close}`, located(failAt), MUSTACHE_HINT);
+    }
+    return diagnostic("BP0106", `unexpected ${found === "" ? (TOKEN_WORDS[got] ?? got) : `"${found}"`} in a mustache: expected ${close}`, located(failAt), MUSTACHE_HINT);
+  }
+  if (expecting) {
+    const words = [...new Set(expected.map((t) => TOKEN_WORDS[t]).filter((w): w is string => w !== undefined))].slice(0, 4);
+    const wanted = words.length === 0 ? "unexpected input" : `expected ${words.length === 1 ? words[0] : `${words.slice(0, -1).join(", ")} or ${words[words.length - 1]}`}`;
+    const what = found !== "" ? `"${found}"` : (TOKEN_WORDS[got!] ?? "something else");
+    return diagnostic("BP0106", `template syntax error: ${wanted}, found ${what}`, located(failAt), MUSTACHE_HINT);
+  }
+  const firstLine = message.split("\n")[0]!.replace(/:$/, "").replace(/ - \d+:\d+$/, "");
+  return diagnostic("BP0106", `template syntax error: ${firstLine}`, located(failAt), MUSTACHE_HINT);
 }
 
 function templateRuntimeError(

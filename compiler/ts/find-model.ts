@@ -100,12 +100,15 @@ export type FindModelResult = { call: ts.CallExpression; diagnostics: [] } | { c
 
 /** Locates the default-exported `model(...)` call, following `const m = model(...); export default m;`. */
 export function findModelCall(ctx: SourceContext, b: SdkBindings): FindModelResult {
-  const importHint = `import { model, input } from "${SDK_MODULE}" and default-export the call: ${EXPECTED_SHAPE}`;
+  const importHint = `import the model function from "${SDK_MODULE}": import { model, input } from "${SDK_MODULE}";`;
   const exported = defaultExport(ctx.sf);
   if (!exported) {
     const stray = firstTopLevelModelCall(ctx.sf, b);
     if (stray) {
-      return fail(diagnostic("BP0202", "the model(...) call is not the default export", place(ctx, stray), `export it: export default model({ ... }) (${EXPECTED_SHAPE})`));
+      const hint = stray.variable
+        ? `make it the default export: write \`export default model({ ... })\` instead of \`${stray.declaration} = model({ ... })\`, or add \`export default ${stray.variable};\``
+        : "make it the default export: write `export default model({ ... })`";
+      return fail(diagnostic("BP0202", "the model(...) call is not the default export", place(ctx, stray.call), hint));
     }
     return fail(diagnostic("BP0202", "no default-exported model(...) in this file", { file: ctx.file }, EXPECTED_SHAPE));
   }
@@ -126,14 +129,33 @@ export function findModelCall(ctx: SourceContext, b: SdkBindings): FindModelResu
   return fail(diagnostic("BP0202", `the default export is ${what}, not a model(...) call`, place(ctx, expr ?? exported.statement), EXPECTED_SHAPE));
 }
 
-function firstTopLevelModelCall(sf: ts.SourceFile, b: SdkBindings): ts.CallExpression | undefined {
+/** The first top-level `model(...)` call, and the variable it is assigned to (`const m = model(...)`). */
+interface StrayModelCall {
+  readonly call: ts.CallExpression;
+  /** `scored` in `export const scored = model(...)`. */
+  readonly variable?: string;
+  /** `export const scored`, as written before the `=`. */
+  readonly declaration?: string;
+}
+
+/** The first top-level `model(...)` call, and the variable it is assigned to (`const m = model(...)`). */
+function firstTopLevelModelCall(sf: ts.SourceFile, b: SdkBindings): StrayModelCall | undefined {
   for (const st of sf.statements) {
-    const candidates: ts.Expression[] = [];
-    if (ts.isExpressionStatement(st)) candidates.push(st.expression);
-    if (ts.isVariableStatement(st)) for (const d of st.declarationList.declarations) if (d.initializer) candidates.push(d.initializer);
+    const candidates: { expr: ts.Expression; variable?: string; declaration?: string }[] = [];
+    if (ts.isExpressionStatement(st)) candidates.push({ expr: st.expression });
+    if (ts.isVariableStatement(st)) {
+      const exported = (ts.getModifiers(st) ?? []).some((m) => m.kind === ts.SyntaxKind.ExportKeyword);
+      const flags = st.declarationList.flags;
+      const keyword = flags & ts.NodeFlags.Const ? "const" : flags & ts.NodeFlags.Let ? "let" : "var";
+      for (const d of st.declarationList.declarations) {
+        if (!d.initializer) continue;
+        if (!ts.isIdentifier(d.name)) candidates.push({ expr: d.initializer });
+        else candidates.push({ expr: d.initializer, variable: d.name.text, declaration: `${exported ? "export " : ""}${keyword} ${d.name.text}` });
+      }
+    }
     for (const c of candidates) {
-      const e = unwrap(c);
-      if (ts.isCallExpression(e) && isSdkCall(e, "model", b)) return e;
+      const e = unwrap(c.expr);
+      if (ts.isCallExpression(e) && isSdkCall(e, "model", b)) return { ...c, call: e };
     }
   }
   return undefined;

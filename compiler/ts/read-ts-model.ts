@@ -47,6 +47,14 @@ export interface TsModelSettings {
 export interface ReadTsModelResult {
   /** null when there is any error. */
   settings: TsModelSettings | null;
+  /**
+   * The settings that are valid even when others are not, so that the checks after reading
+   * (references, input columns, filters) still run: an invalid setting is replaced by its default
+   * (`memory: "a lot"` -> 1024 MiB, a bad `columns` -> null), an invalid input option is dropped, an
+   * input with an invalid table is left out. The same as `settings` when there is no error; null when
+   * the file has no readable `model({...})` (BP0201, BP0202, settings that are not an object literal).
+   */
+  partialSettings: TsModelSettings | null;
   diagnostics: Diagnostic[];
 }
 
@@ -56,9 +64,11 @@ export function readTsModel(file: string, text: string): ReadTsModelResult {
   const sf = ts.createSourceFile(file, text, ts.ScriptTarget.Latest, true, kind);
   const ctx: SourceContext = { file, text, sf };
 
-  const syntax = parseDiagnostics(sf).map((d) =>
-    diagnostic("BP0201", `${ts.flattenDiagnosticMessageText(d.messageText, "\n")} (TS${d.code})`, { file, ...offsetToLineColumn(text, d.start) }),
-  );
+  const syntax = parseDiagnostics(sf).map((d) => {
+    const message = ts.flattenDiagnosticMessageText(d.messageText, "\n");
+    const at = offsetToLineColumn(text, d.start);
+    return diagnostic("BP0201", `${message} (TS${d.code})`, { file, ...at }, syntaxHint(message, text, d.start, at.line));
+  });
   if (syntax.length > 0) return done(null, syntax);
 
   const sdk = sdkBindings(sf);
@@ -79,13 +89,35 @@ export function readTsModel(file: string, text: string): ReadTsModelResult {
   diagnostics.push(...ex.diagnostics);
   const valid = validateSettings(ex, ctx);
   if (!valid.ok) diagnostics.push(...valid.diagnostics);
-  if (!valid.ok || hasErrors(diagnostics)) return done(null, diagnostics);
-
-  return done(buildSettings(ex, ctx, call, valid.parsed.memory ?? DEFAULT_MEMORY_MB), diagnostics);
+  const usable = valid.ok ? { root: ex.root, parsed: valid.parsed } : valid.partial;
+  const built = usable ? buildSettings(usable.root, ex, ctx, call, usable.parsed.memory ?? DEFAULT_MEMORY_MB) : null;
+  if (!valid.ok || hasErrors(diagnostics)) return done(null, diagnostics, built);
+  return done(built, diagnostics, built);
 }
 
-function done(settings: TsModelSettings | null, diagnostics: Diagnostic[]): ReadTsModelResult {
-  return { settings, diagnostics: sortDiagnostics(diagnostics) };
+function done(settings: TsModelSettings | null, diagnostics: Diagnostic[], partialSettings: TsModelSettings | null = settings): ReadTsModelResult {
+  return { settings, partialSettings, diagnostics: sortDiagnostics(diagnostics) };
+}
+
+const CLOSERS: Record<string, string> = { "}": "{", ")": "(", "]": "[", ">": "<" };
+
+/** What to do about a TypeScript parse error, from its message and where it is. */
+export function syntaxHint(message: string, text: string, offset: number, line: number): string {
+  const expected = /^'(.+)' expected\.$/.exec(message)?.[1];
+  if (expected !== undefined) {
+    const opener = CLOSERS[expected];
+    if (opener !== undefined) return `a "${expected}" is missing: every "${opener}" needs its "${expected}" (check the brackets before this point)`;
+    // TypeScript reports a missing token at the next one; when that starts a line, it belongs at the end of the previous one.
+    const before = text.slice(0, offset).replace(/\s+$/, "");
+    const previousLine = before.split("\n").length;
+    if (previousLine < line) return `add "${expected}" at the end of line ${previousLine}`;
+    return `add "${expected}" just before the caret`;
+  }
+  if (/^Unterminated string literal/.test(message)) return "close the string with the same quote it starts with (a string cannot span lines: use a `template literal`)";
+  if (/^Unterminated template literal/.test(message)) return "close the template literal with a backtick `";
+  if (/^Unterminated regular expression/.test(message)) return "close the regular expression with /";
+  if (/^Unexpected end of text|^Unterminated/.test(message)) return "the file ends too early: close what is still open";
+  return "fix the syntax at (or just before) the caret: a TS model must parse as TypeScript (bp reads it without running it)";
 }
 
 /** The parser's own diagnostics; not part of TypeScript's public typings, but always present. */
@@ -93,11 +125,19 @@ function parseDiagnostics(sf: ts.SourceFile): readonly ts.DiagnosticWithLocation
   return (sf as unknown as { parseDiagnostics?: readonly ts.DiagnosticWithLocation[] }).parseDiagnostics ?? [];
 }
 
-/** Assembles the result from validated values. Reads the raw extraction to keep declaration order. */
-function buildSettings(ex: Extraction, ctx: SourceContext, call: ts.CallExpression, memoryMb: number): TsModelSettings {
-  const root = ex.root as Record<string, unknown>;
+/**
+ * Assembles the result from validated values (`validRoot`: the extracted values, or what is left of
+ * them once invalid ones are dropped). Reads the extraction for declaration order and locations.
+ */
+function buildSettings(validRoot: { [key: string]: unknown }, ex: Extraction, ctx: SourceContext, call: ts.CallExpression, memoryMb: number): TsModelSettings {
+  const root = validRoot as Record<string, unknown>;
   const locAt = (path: SettingPath, delta = 0): LineColumn => nodeAt(ctx, ex.locations.get(pathKey(path))!.node, delta);
-  const keys = (path: SettingPath): readonly string[] => ex.keyOrder.get(pathKey(path)) ?? [];
+  const valueAt = (path: SettingPath): unknown => path.reduce<unknown>((v, k) => (v !== null && typeof v === "object" ? (v as Record<string, unknown>)[k] : undefined), root);
+  // Keys in declaration order, without those dropped as invalid.
+  const keys = (path: SettingPath): readonly string[] => {
+    const holder = valueAt(path);
+    return (ex.keyOrder.get(pathKey(path)) ?? []).filter((k) => holder !== null && typeof holder === "object" && Object.prototype.hasOwnProperty.call(holder, k));
+  };
 
   const inputsObj = root.inputs as Record<string, InputCall>;
   const inputs = keys(["inputs"]).map((param): TsModelInput => {

@@ -10,6 +10,8 @@ export const INPUT_OPTION_KEYS = ["columns", "filter"] as const;
 
 export const DEFAULT_MEMORY_MB = 1024;
 export const MEMORY_EXAMPLES = '"512MB", "2GB", "1.5GiB", "2048MiB"';
+/** The hint of every `memory` error: the accepted formats. */
+export const MEMORY_HINT = `write a number and a unit MB, MiB, GB or GiB (case-insensitive; MB = MiB, GB = GiB), at least 1MB, such as ${MEMORY_EXAMPLES}`;
 
 /**
  * Parses a heap size into MiB. Units are case-insensitive; MB and MiB both mean 1024^2 bytes and
@@ -103,11 +105,12 @@ const packages = z
   });
 
 const memory = z
-  .string({ invalid_type_error: `memory must be a string such as ${MEMORY_EXAMPLES}` })
+  .string({ invalid_type_error: "memory must be a string with a unit" })
   .transform((text, ctx) => {
     const mb = parseMemoryMb(text);
     if (mb !== null) return mb;
-    ctx.addIssue({ code: z.ZodIssueCode.custom, message: `memory "${text}" is not a size: write a number and a unit MB, MiB, GB or GiB, such as ${MEMORY_EXAMPLES}` });
+    const tooSmall = /^\s*(\d+(?:\.\d+)?|\.\d+)\s*(mb|mib|gb|gib)\s*$/i.test(text);
+    ctx.addIssue({ code: z.ZodIssueCode.custom, message: tooSmall ? `memory "${text}" is less than 1MB` : `memory "${text}" is not a size` });
     return z.NEVER;
   });
 

@@ -32,8 +32,8 @@ describe("checkFilter", () => {
   it.each([
     ["amount > 0) UNION SELECT * FROM orders WHERE (true", "BP0301@7:30"],
     ["amount > 0 UNION ALL SELECT * FROM orders", "BP0301@7:20"],
-    ["amount > 0; DROP TABLE orders", "BP0301@7:20"],
-    ["amount > 0; SELECT 1", "BP0301@7:20"],
+    ["amount > 0; DROP TABLE orders", "BP0301@7:30"],
+    ["amount > 0; SELECT 1", "BP0301@7:30"],
     ["amount > 0 ORDER BY 1", "BP0301@7:20"],
     ["amount > 0 LIMIT 1", "BP0301@7:20"],
     ["true GROUP BY ALL", "BP0301@7:20"],
@@ -44,6 +44,16 @@ describe("checkFilter", () => {
     const r = await check(filter);
     expect(r.diagnostics.map(where)).toEqual([expected]);
     expect(r.sql).toBeNull();
+  });
+
+  it("a second statement is reported as such, at the `;`", async () => {
+    const injected = await check("amount > 0; DROP TABLE orders");
+    expect(injected.diagnostics.map(where)).toEqual(["BP0301@7:30"]);
+    expect(injected.diagnostics[0]!.message).toBe("the filter contains more than one statement");
+    const quoted = await check("status = ';' ;\n SELECT 1");
+    expect(quoted.diagnostics.map(where)).toEqual(["BP0301@7:33"]);
+    const trailing = await check("amount > 0;");
+    expect(trailing.diagnostics).toEqual([]);
   });
 
   it("rejects a syntax error at its position", async () => {
@@ -65,7 +75,8 @@ describe("checkFilter", () => {
   it("BP0104 for an unknown column, located, with did-you-mean", async () => {
     const r = await check("amount > 0 AND statuz = 'x'");
     expect(r.diagnostics.map(where)).toEqual(["BP0104@7:35"]);
-    expect(r.diagnostics[0]!.hint).toBe('did you mean "status"?');
+    expect(r.diagnostics[0]!.message).toBe('column "statuz" does not exist in "orders" (did you mean "status"?)');
+    expect(r.diagnostics[0]!.hint).toBe('"orders" has columns: id, customer_id, amount, status, ts, tags, info');
   });
 
   it("locates errors on later lines of a multi-line filter", async () => {

@@ -77,12 +77,45 @@ describe("renderSqlTemplate", () => {
     expect(textAt(`FROM t WHERE a = '{{var "x"}'`, { line: 1, column: 28 }, 2)).toBe("}'");
     expect(unclosed.sql).toBe(`SELECT 1\nFROM t WHERE a = '{{var "x"}'\n`);
 
-    const openBlock = renderSqlTemplate(F, "SELECT 1 {{#if x}}\nFROM t", VARS);
-    expect(openBlock.diagnostics.map(where)).toEqual(["BP0106@2:7"]);
-    expect(openBlock.diagnostics[0]!.message).toContain("expected");
+    expect(unclosed.diagnostics[0]!.message).toBe('unclosed "{{": expected "}}"');
 
     const strayClose = renderSqlTemplate(F, "SELECT 1\n  {{/if}} FROM t", VARS);
     expect(strayClose.diagnostics.map(where)).toEqual(["BP0106@2:3"]);
+    expect(strayClose.diagnostics[0]!.message).toBe("{{/if}} closes a block that was never opened");
+  });
+
+  it("words syntax errors in user terms, never Handlebars' token names", () => {
+    const cases: [string, string, string][] = [
+      [`SELECT {{var "x"`, "BP0106@1:8", 'unclosed "{{": expected "}}"'],
+      [`SELECT {{{var "x"}}`, "BP0106@1:18", 'unclosed "{{{": expected "}}}"'],
+      [`SELECT {{var "x}}`, "BP0106@1:14", 'unclosed string in a mustache: expected a closing "'],
+      [`SELECT {{var 'x' )}}`, "BP0106@1:18", 'unexpected ")" in a mustache: expected "}}"'],
+      [`SELECT {{!-- note`, "BP0106@1:8", 'unclosed template comment: expected "--}}"'],
+    ];
+    for (const [text, at, message] of cases) {
+      const r = renderSqlTemplate(F, text, VARS);
+      expect(r.diagnostics.map(where), text).toEqual([at]);
+      expect(r.diagnostics[0]!.message, text).toBe(message);
+      expect(r.diagnostics[0]!.message, text).not.toMatch(/CLOSE|INVALID|EOF|OPEN_/);
+    }
+  });
+
+  it("an unclosed block is reported at its {{#...}} with the closing tag to add; a mismatched close at the close", () => {
+    const open = renderSqlTemplate(F, "SELECT 1 {{#if x}}\nFROM t", VARS);
+    expect(open.diagnostics.map(where)).toEqual(["BP0106@1:10"]);
+    expect(open.diagnostics[0]!.message).toBe("block {{#if}} is never closed");
+    expect(open.diagnostics[0]!.hint).toBe("add {{/if}} where the block ends");
+
+    const nested = renderSqlTemplate(F, "SELECT 1 {{#if x}}\n  {{#unless y}} a {{/unless}}\n  {{#each z}} b\nFROM t", VARS);
+    expect(nested.diagnostics.map(where)).toEqual(["BP0106@3:3"]);
+    expect(nested.diagnostics[0]!.hint).toBe("add {{/each}} where the block ends");
+
+    const escaped = renderSqlTemplate(F, "SELECT '\\{{#if x}}' {{#if y}} FROM t", VARS);
+    expect(escaped.diagnostics.map(where)).toEqual(["BP0106@1:21"]);
+
+    const mismatch = renderSqlTemplate(F, "SELECT {{#if a}} x {{#each b}} y\n{{/if}}", VARS);
+    expect(mismatch.diagnostics.map(where)).toEqual(["BP0106@2:1"]);
+    expect(mismatch.diagnostics[0]!.message).toBe("{{/if}} does not match the open block {{#each}}");
   });
 
   it("reports runtime template errors at the failing statement", () => {

@@ -32,6 +32,17 @@ export default model({
     const ds = errors(text);
     expect(ds.map(where)).toEqual(["BP0201@5:2"]);
     expect(ds[0]!.message).toContain("')' expected");
+    expect(ds[0]!.hint).toBe('a ")" is missing: every "(" needs its ")" (check the brackets before this point)');
+  });
+
+  it("a missing comma at the end of a line: the hint names that line", () => {
+    const text = modelWith('  inputs: { data: input("t") },\n  materialize: true');
+    const ds = errors(text);
+    expect(ds.map(where)).toEqual([whereOf("BP0201", find(text, "run("))]);
+    expect(ds[0]!.message).toBe("',' expected. (TS1005)");
+    expect(ds[0]!.hint).toBe(`add "," at the end of line ${find(text, "materialize").line}`);
+    const sameLine = errors(modelWith('  inputs: { data: input("t" "u") },'));
+    expect(sameLine[0]!.hint).toBe('add "," just before the caret');
   });
 
   it("reports an unterminated string at its location", () => {
@@ -41,6 +52,7 @@ export default model({
     // TypeScript places it where the line ends without the closing quote.
     expect(where(ds[0]!)).toBe(whereOf("BP0201", { line: 3, column: '  inputs: { data: input("t) },'.length + 1 }));
     expect(ds[0]!.message).toBe("Unterminated string literal. (TS1002)");
+    expect(ds[0]!.hint).toMatch(/^close the string/);
   });
 });
 
@@ -54,10 +66,16 @@ describe("BP0202 ts-missing-model", () => {
     expect(ds[0]!.hint).toContain('import { model, input } from "bauplan-ts"');
   });
 
-  it("a model(...) call that is not exported is pointed at", () => {
+  it("a model(...) call that is not exported is pointed at, with one hint that says how to export it", () => {
     const text = `import { model, input } from "bauplan-ts";\nconst m = model({ inputs: { d: input("t") }, run: ({ d }) => d });\n`;
     const d = only(text, "BP0202", "model({");
-    expect(d.hint).toContain("export default");
+    expect(d.hint).toBe("make it the default export: write `export default model({ ... })` instead of `const m = model({ ... })`, or add `export default m;`");
+    const named = `import { model, input } from "bauplan-ts";\nexport const scored = model({ inputs: { d: input("t") }, run: ({ d }) => d });\n`;
+    expect(only(named, "BP0202", "model({").hint).toBe(
+      "make it the default export: write `export default model({ ... })` instead of `export const scored = model({ ... })`, or add `export default scored;`",
+    );
+    const bare = `import { model, input } from "bauplan-ts";\nmodel({ inputs: { d: input("t") }, run: ({ d }) => d });\n`;
+    expect(only(bare, "BP0202", "model({").hint).toBe("make it the default export: write `export default model({ ... })`");
   });
 
   it("a default export that is not a model(...) call", () => {
@@ -138,12 +156,18 @@ describe("BP0204 ts-bad-setting", () => {
     ]);
   });
 
-  it("a bad memory format lists allowed examples", () => {
+  it("a bad memory format: a short message, and a hint listing the allowed formats", () => {
     for (const memory of ['"2 gigs"', '"2TB"', '"0MB"', '"GB"', "2048"]) {
       const text = modelWith(`  inputs: { data: input("t") },\n  memory: ${memory},`);
       const d = only(text, "BP0204", memory);
-      expect(d.message).toContain('"512MB", "2GB", "1.5GiB", "2048MiB"');
+      expect(d.message).not.toContain("512MB");
+      expect(d.hint).toBe(
+        'write a number and a unit MB, MiB, GB or GiB (case-insensitive; MB = MiB, GB = GiB), at least 1MB, such as "512MB", "2GB", "1.5GiB", "2048MiB"',
+      );
     }
+    expect(only(modelWith('  inputs: { data: input("t") },\n  memory: "lots",'), "BP0204", '"lots"').message).toBe('memory "lots" is not a size');
+    expect(only(modelWith('  inputs: { data: input("t") },\n  memory: "0.2MB",'), "BP0204", '"0.2MB"').message).toBe('memory "0.2MB" is less than 1MB');
+    expect(only(modelWith('  inputs: { data: input("t") },\n  memory: 2048,'), "BP0204", "2048").message).toBe("memory must be a string with a unit, got a number");
   });
 
   it("input columns must be an array of strings", () => {

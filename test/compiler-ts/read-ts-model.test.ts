@@ -162,6 +162,72 @@ export default model({
   });
 });
 
+describe("readTsModel: partialSettings, the valid part of settings that have errors", () => {
+  it("an invalid memory does not hide the inputs, their columns and filter: memory takes its default", () => {
+    const text = modelWith(
+      '  inputs: { tx: input("transactions", { columns: ["id", "ammount"], filter: "usd > 0 ORDER BY id" }) },\n  memory: "a lot",\n  columns: { id: "BIGINT", score: "DOUBLE" },',
+    );
+    const r = readTsModel("models/scored.ts", text);
+    expect(r.diagnostics.map((d) => d.code)).toEqual(["BP0204"]);
+    expect(r.settings).toBeNull();
+    expect(r.partialSettings).toMatchObject({
+      memoryMb: 1024,
+      columns: [
+        { name: "id", type: "BIGINT" },
+        { name: "score", type: "DOUBLE" },
+      ],
+    });
+    expect(r.partialSettings!.inputs).toEqual([
+      {
+        param: "tx",
+        table: "transactions",
+        columns: ["id", "ammount"],
+        filter: "usd > 0 ORDER BY id",
+        at: find(text, "input("),
+        tableAt: find(text, '"transactions"'),
+        columnsAt: [find(text, '"id"'), find(text, '"ammount"')],
+        filterAt: { ...find(text, '"usd'), column: find(text, '"usd').column + 1 },
+      },
+    ]);
+  });
+
+  it("drops exactly what is invalid: a bad option, an input with a bad table, bad settings and unknown keys", () => {
+    const text = modelWith(
+      [
+        '  inputs: { a: input("t1", { columns: ["id", "id"], filter: "x > 0" }), b: input(TABLE), c: input("t3", { colums: ["x"] }) },',
+        "  materialize: 1,",
+        '  description: "kept",',
+        '  columns: { id: "BIGINT", ID: "DOUBLE" },',
+        '  packages: { lodash: "^4" },',
+        "  memory: MEMORY,",
+        "  extra: true,",
+      ].join("\n"),
+    );
+    const r = readTsModel("models/m.ts", text);
+    expect(r.settings).toBeNull();
+    expect(r.diagnostics.length).toBeGreaterThan(0);
+    const s = r.partialSettings!;
+    expect(s.inputs.map((i) => [i.param, i.table, i.columns, i.filter])).toEqual([
+      ["a", "t1", null, "x > 0"],
+      ["c", "t3", null, null],
+    ]);
+    expect(s).toMatchObject({ description: "kept", materialize: false, memoryMb: 1024, columns: null, packages: { lodash: "^4" } });
+  });
+
+  it("missing inputs and run: no inputs, still a model", () => {
+    const r = readTsModel("models/m.ts", `import { model } from "bauplan-ts";\nexport default model({ memory: "2GB" });\n`);
+    expect(r.settings).toBeNull();
+    expect(r.partialSettings).toMatchObject({ inputs: [], memoryMb: 2048 });
+  });
+
+  it("is the settings themselves when there is no error, and null when there is no model to read", () => {
+    const r = readTsModel("models/m.ts", modelWith('  inputs: { data: input("t") },'));
+    expect(r.partialSettings).toBe(r.settings);
+    expect(readTsModel("models/m.ts", "export default 1;\n").partialSettings).toBeNull();
+    expect(readTsModel("models/m.ts", "export default model({;\n").partialSettings).toBeNull();
+  });
+});
+
 describe("readTsModel never imports, transpiles or runs the file", () => {
   it("reads a model whose top level would throw and whose imports do not exist", () => {
     const text = `import { model, input } from "bauplan-ts";
