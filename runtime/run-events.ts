@@ -36,6 +36,9 @@ export interface EdgeResult {
   readonly from: string;
   readonly to: string;
   readonly transport: string;
+  /** For edges into a TS node: the `run` parameter, and how the child opened the file. */
+  readonly param?: string;
+  readonly readMode?: "mmap" | "read";
   readonly bytes: number | null;
   readonly seconds: number;
 }

@@ -8,12 +8,14 @@ import path from "node:path";
 import type { TsNode } from "../../compiler/plan-types.js";
 import { arrowIPCFileToDuckDB } from "../arrow/arrow-to-duckdb.js";
 import { exportToShm, type RunContext } from "../run-context.js";
+import type { EdgeResult } from "../run-events.js";
 import { quoteIdent } from "../sql-quote.js";
 import { runTsModel, type TsRunJob } from "../ts-child/run-ts-model.js";
 import { duckdbMessage, NodeError } from "./node-error.js";
 
 export async function runTs(ctx: RunContext, node: TsNode): Promise<{ rows: number | null }> {
   const inputs: TsRunJob["inputs"] = [];
+  const edges: EdgeResult[] = [];
   for (const input of node.inputs) {
     const started = performance.now();
     const edge = ctx.outEdges.get(input.from)?.find((e) => e.to === node.id && e.param === input.param);
@@ -21,7 +23,7 @@ export async function runTs(ctx: RunContext, node: TsNode): Promise<{ rows: numb
       // The producer's own output file, opened directly: nothing is copied.
       const file = ctx.tsOutputs.get(input.from)!;
       inputs.push({ param: input.param, path: file, columns: input.columns ? [...input.columns] : null });
-      ctx.edgeResults.push({ from: input.from, to: node.id, transport: "shm", bytes: 0, seconds: 0 });
+      edges.push({ from: input.from, to: node.id, param: input.param, transport: "shm", bytes: 0, seconds: 0 });
       continue;
     }
     const table = tableNameOf(ctx, input.from);
@@ -32,9 +34,10 @@ export async function runTs(ctx: RunContext, node: TsNode): Promise<{ rows: numb
       throw new NodeError({ cause: "io", file: node.at.file, message: `cannot hand "${input.table}" to ${node.name}: ${duckdbMessage(err)}` });
     }
     inputs.push({ param: input.param, path: exported.path, columns: null });
-    ctx.edgeResults.push({
+    edges.push({
       from: input.from,
       to: node.id,
+      param: input.param,
       transport: edge?.transport ?? "duckdb-to-shm",
       bytes: exported.reused ? 0 : exported.bytes,
       seconds: (performance.now() - started) / 1000,
@@ -62,6 +65,14 @@ export async function runTs(ctx: RunContext, node: TsNode): Promise<{ rows: numb
       ...(line !== undefined ? { line, column } : {}),
       ...(result.stack ? { stack: result.stack } : {}),
     });
+  }
+  // How each input was opened in the child: mapped (zero-copy) or read into memory.
+  for (const e of edges) {
+    const read = result.reads?.find((r) => r.param === e.param);
+    ctx.edgeResults.push(read ? { ...e, readMode: read.mode, seconds: e.seconds + read.ms / 1000 } : e);
+    if (read?.mode === "read") {
+      ctx.emit({ type: "log", id: node.id, name: node.name, stream: "stderr", line: `bp: input "${e.param}" was read into memory, not mapped${read.reason ? ` (${read.reason})` : ""}` });
+    }
   }
   if (node.schema) checkDeclaredSchema(node, result.schema.map((c) => c.name));
   ctx.tsOutputs.set(node.id, outputPath);

@@ -34,6 +34,30 @@ export interface ResultColumn {
 
 export type ChildErrorKind = "throw" | "bad-return" | "bad-module";
 
+/** How an input file reached the child: mapped (zero-copy, runtime/native) or read into memory. */
+export type ReadMode = "mmap" | "read";
+
+export interface InputRead {
+  /** Parameter of run() the table went to. */
+  readonly param: string;
+  readonly mode: ReadMode;
+  /** Size of the Arrow IPC file. */
+  readonly bytes: number;
+  /** Time to map (or read) the file and build its Table, in ms. */
+  readonly ms: number;
+  /** Why the file was read rather than mapped (e.g. "BP_NO_MMAP=1", the addon is not built). */
+  readonly reason?: string;
+}
+
 export type ChildMessage =
-  | { readonly type: "result"; readonly rows: number; readonly bytes: number; readonly schema: readonly ResultColumn[] }
+  | {
+      readonly type: "result";
+      readonly rows: number;
+      readonly bytes: number;
+      readonly schema: readonly ResultColumn[];
+      /** "mmap" when every input was mapped, "read" when any was read; absent without inputs. */
+      readonly readMode?: ReadMode;
+      /** One entry per input, in the job's order. */
+      readonly reads?: readonly InputRead[];
+    }
   | { readonly type: "error"; readonly kind: ChildErrorKind; readonly message: string; readonly stack?: string };

@@ -15,7 +15,7 @@ import path from "node:path";
 import { StringDecoder } from "node:string_decoder";
 import { pathToFileURL } from "node:url";
 import { distFile } from "../../compiler/package-root.js";
-import { JOB_ENV, type ChildJob, type ChildMessage } from "./protocol.js";
+import { JOB_ENV, type ChildJob, type ChildMessage, type InputRead, type ReadMode } from "./protocol.js";
 
 export interface TsRunJob {
   /** Model name (for messages). */
@@ -35,7 +35,16 @@ export interface TsRunJob {
 export type TsRunFailureKind = "throw" | "bad-return" | "bad-module" | "exit" | "oom" | "signal" | "cancelled";
 
 export type TsRunResult =
-  | { ok: true; rows: number; bytes: number; schema: { name: string; type: string }[]; seconds: number }
+  | {
+      ok: true;
+      rows: number;
+      bytes: number;
+      schema: { name: string; type: string }[];
+      seconds: number;
+      /** How the inputs were opened: "mmap" (zero-copy) when every input was mapped, else "read". */
+      readMode?: ReadMode;
+      reads?: InputRead[];
+    }
   | {
       ok: false;
       kind: TsRunFailureKind;
@@ -216,10 +225,17 @@ export function runTsModel(job: TsRunJob, opts: TsRunOptions): Promise<TsRunResu
       if (cancelled) {
         settle(fail("cancelled", `${name} was cancelled`, code, signal));
       } else if (message?.type === "result" && code === 0) {
-        settle({ ok: true, rows: message.rows, bytes: message.bytes, schema: [...message.schema], seconds: seconds() });
+        settle({
+          ok: true,
+          rows: message.rows,
+          bytes: message.bytes,
+          schema: [...message.schema],
+          seconds: seconds(),
+          ...(message.readMode ? { readMode: message.readMode, reads: [...(message.reads ?? [])] } : {}),
+        });
       } else if (message?.type === "error") {
         settle(fail(message.kind, message.message, code, signal, message.stack));
-      } else if (oomSeen || signal === "SIGABRT" || code === 134) {
+      } else if (oomSeen) {
         settle(
           fail(
             "oom",

@@ -43,8 +43,11 @@ export default model({
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 it("round-trips every type with NULLs through a TS process and back into the lake", async () => {
-  const build = await bp(["build", "-p", dir]);
+  const build = await bp(["build", "-p", dir, "--json"]);
   expect(build.code, build.stderr + build.stdout).toBe(0);
+  const run = JSON.parse(build.stdout) as { edges: { to: string; transport: string; readMode?: string }[] };
+  // The TS process mapped its input from shared memory (zero-copy), it did not read it.
+  expect(run.edges.find((e) => e.to === "model:echo")).toMatchObject({ transport: "duckdb-to-shm", readMode: "mmap" });
 
   const tables = JSON.parse((await bp(["tables", "--json", "-p", dir])).stdout) as { tables: { name: string; schema: unknown; rows: number }[] };
   const byName = Object.fromEntries(tables.tables.map((t) => [t.name, t]));

@@ -117,8 +117,9 @@ import { model, input } from "bauplan-ts";
 export default model({ inputs: { data: input("transactions") }, run() { process.abort(); } });
 `;
     const { result } = await project.run("aborts", src, { inputs: inputs(), memoryMb: 2048 });
-    expect(result).toMatchObject({ ok: false, kind: "oom", signal: "SIGABRT" });
-    if (!result.ok) expect(result.message).toContain('memory: "4GB"');
+    // An abort without V8's heap message is a crash, not an out-of-memory kill.
+    expect(result).toMatchObject({ ok: false, kind: "signal", signal: "SIGABRT" });
+    if (!result.ok) expect(result.message).not.toMatch(/memory/);
   });
 
   it("returns that are not tables: kind bad-return with a clear message", async () => {

@@ -1,0 +1,10 @@
+{
+  "targets": [
+    {
+      "target_name": "bp_native",
+      "sources": ["src/bp_native.c"],
+      "defines": ["NAPI_VERSION=8"],
+      "cflags": ["-std=c11", "-O2", "-Wall", "-Wextra", "-Werror=implicit-function-declaration"]
+    }
+  ]
+}
