@@ -51,6 +51,7 @@ export async function runPlan(plan: Plan, options: RunOptions): Promise<RunResul
   const db = await DuckDBInstance.create(":memory:", { temp_directory: spillDir });
 
   const nodesById = new Map(plan.nodes.map((n) => [n.id, n] as const));
+  const openConnections = new Set<DuckDBConnection>();
   const outEdges = new Map<string, PlanEdge[]>();
   const inEdges = new Map<string, PlanEdge[]>();
   for (const e of plan.edges) {
@@ -73,13 +74,20 @@ export async function runPlan(plan: Plan, options: RunOptions): Promise<RunResul
     exports: new Map(),
     async withConnection<T>(fn: (conn: DuckDBConnection) => Promise<T>): Promise<T> {
       const conn = await db.connect();
+      openConnections.add(conn);
       try {
+        if (abort.signal.aborted) throw new Error("cancelled");
         return await fn(conn);
       } finally {
+        openConnections.delete(conn);
         conn.closeSync();
       }
     },
   };
+  // Cancelling interrupts the queries in flight (a long SQL model stops at once).
+  abort.signal.addEventListener("abort", () => {
+    for (const conn of openConnections) conn.interrupt();
+  });
 
   emit({ type: "run-start", runId, nodes: plan.nodes.length, shmDir: shm.path, shmFallback: shm.fallback });
   const results = new Map<string, NodeResult>();

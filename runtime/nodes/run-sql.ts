@@ -1,4 +1,6 @@
 /** A SQL model: `CREATE TABLE <name> AS <select>` in the run's DuckDB; nothing leaves DuckDB. */
+import { readFileSync } from "node:fs";
+import path from "node:path";
 import type { SqlNode } from "../../compiler/plan-types.js";
 import type { RunContext } from "../run-context.js";
 import { quoteIdent } from "../sql-quote.js";
@@ -7,18 +9,29 @@ import { duckdbMessage, NodeError } from "./node-error.js";
 export async function runSql(ctx: RunContext, node: SqlNode): Promise<{ rows: number | null }> {
   return ctx.withConnection(async (conn) => {
     try {
-      await conn.run(`CREATE TABLE ${quoteIdent(node.name)} AS (\n${node.sql}\n)`);
+      // No parentheses around the SELECT: a trailing `;` or comment in the model stays valid.
+      await conn.run(`CREATE TABLE ${quoteIdent(node.name)} AS\n${node.sql}`);
     } catch (err) {
-      const message = duckdbMessage(err);
-      const line = /LINE (\d+):/.exec(message);
-      throw new NodeError({
-        cause: "sql",
-        message,
-        file: node.at.file,
-        ...(line ? { line: Number(line[1]) - 1 } : {}),
-      });
+      // DuckDB counts our CREATE line: shift its "LINE n:" back to the model's own lines.
+      const message = duckdbMessage(err).replace(/LINE (\d+):/, (_, n: string) => `LINE ${Number(n) - 1}:`);
+      throw new NodeError({ cause: "sql", message, file: node.at.file, ...sourceLine(ctx, node, message) });
     }
     const reader = await conn.runAndReadAll(`SELECT count(*)::BIGINT FROM ${quoteIdent(node.name)}`);
     return { rows: Number(reader.getRows()[0]![0]) };
   });
+}
+
+/**
+ * The file line of DuckDB's `LINE n` (already shifted to the SELECT's lines). Only when the model has
+ * no template tags: rendering can add or remove lines, and a wrong line is worse than none.
+ */
+function sourceLine(ctx: RunContext, node: SqlNode, message: string): { line?: number } {
+  const m = /LINE (\d+):/.exec(message);
+  if (!m) return {};
+  try {
+    const text = readFileSync(path.resolve(ctx.projectDir, node.at.file), "utf8");
+    return text.includes("{{") ? {} : { line: Number(m[1]) };
+  } catch {
+    return {};
+  }
 }

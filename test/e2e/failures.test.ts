@@ -80,7 +80,8 @@ describe("a SQL model that fails at run time", () => {
     const dir = writeProject(
       {
         "models/cast_fails.sql": "-- bp: materialize = true\nSELECT CAST(s AS INTEGER) AS i FROM words\n",
-        "models/fine.sql": "-- bp: materialize = true\nSELECT upper(s) AS s FROM words\n",
+        // A trailing semicolon and comment, as .sql files often have, run as is.
+        "models/fine.sql": "-- bp: materialize = true\nSELECT upper(s) AS s FROM words;\n-- the end",
       },
       "sqlfail",
     );
@@ -90,7 +91,8 @@ describe("a SQL model that fails at run time", () => {
     const r = await bp(["build", "-p", dir]);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/FAILED cast_fails \(sql\)/);
-    expect(r.stderr).toMatch(/models\/cast_fails\.sql.*Conversion Error/s);
+    expect(r.stderr).toMatch(/models\/cast_fails\.sql:2: Conversion Error/);
+    expect(r.stderr).toMatch(/LINE 2: SELECT CAST/);
     expect(r.stdout).toMatch(/fine\s+sql\s+OK/);
     expect(treeDigest(path.join(dir, ".bp/lake"))).toBe(before);
   });

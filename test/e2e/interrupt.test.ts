@@ -85,3 +85,26 @@ it("a run removes shared-memory folders left by a bp process that was killed out
   expect(r.code, r.stderr).toBe(0);
   expect(readdirSync(shm)).toEqual([path.basename(live)]);
 });
+
+it("SIGINT interrupts a long-running SQL model at once", async () => {
+  const dir = writeProject({ "models/slow_sql.sql": "SELECT count(*) AS n FROM range(200000) a, range(200000) b WHERE (a.range * b.range) % 7 = 3\n" }, "sigint-sql");
+  temps.push(dir);
+  const child = spawn(process.execPath, [BP, "build", "-p", dir], { env: { ...process.env, NO_COLOR: "1" }, stdio: ["ignore", "pipe", "pipe"] });
+  let out = "";
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`model never started: ${out}`)), 30_000);
+    child.stdout.on("data", (d) => {
+      out += d;
+      if (/start slow_sql \(sql\)/.test(out)) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+  });
+  await new Promise((r) => setTimeout(r, 500));
+  const sent = performance.now();
+  child.kill("SIGINT");
+  const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
+  expect(code).toBe(130);
+  expect(performance.now() - sent).toBeLessThan(10_000);
+});
