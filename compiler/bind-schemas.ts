@@ -4,7 +4,7 @@
  * A model whose input schema is unknown (a TS model without declared `columns`) is not bound:
  * its schema is null and it reads every column of its inputs.
  */
-import { diagnostic, didYouMean, type Diagnostic } from "./diagnostics.js";
+import { diagnostic, didYouMean, offsetToLineColumn, type Diagnostic } from "./diagnostics.js";
 import type { LogicalPlan, LogicalSqlModel, LogicalTsModel } from "./logical-plan.js";
 import type { ColumnSchema } from "./plan-types.js";
 import type { ScratchCatalog } from "./sql/index.js";
@@ -140,7 +140,7 @@ async function bindTs(
     }
     reads.push({ table: r.name, from: r.kind, param: input.param, columns, filter, filterColumns });
   }
-  const schema = model.settings.columns;
+  const schema = model.settings.columns ? await declaredSchema(model, scratch, diagnostics) : null;
   return { model: { name: model.name, schema, reads }, diagnostics };
 }
 
@@ -148,4 +148,37 @@ function lookup<T>(map: ReadonlyMap<string, T>, name: string): T | undefined {
   if (map.has(name)) return map.get(name);
   for (const [k, v] of map) if (k.toLowerCase() === name.toLowerCase()) return v;
   return undefined;
+}
+
+const TYPE_NAME = /^[A-Za-z][A-Za-z0-9_ ]*(\(\s*\d+\s*(,\s*\d+\s*)?\))?(\[\])*$/;
+
+/** The declared output columns with DuckDB's spelling of each type; unknown types are BP0204. */
+async function declaredSchema(model: LogicalTsModel, scratch: ScratchCatalog, diagnostics: Diagnostic[]): Promise<ColumnSchema[]> {
+  const schema: ColumnSchema[] = [];
+  for (const c of model.settings.columns!) {
+    const normalized = TYPE_NAME.test(c.type.trim()) ? await scratch.normalizeType(c.type.trim()) : null;
+    if (normalized !== null) {
+      schema.push({ name: c.name, type: normalized });
+      continue;
+    }
+    diagnostics.push(
+      diagnostic(
+        "BP0204",
+        `column "${c.name}" is declared with type "${c.type}", which DuckDB does not know`,
+        { file: model.file, ...typeLiteralAt(model.text, c.type, model.at) },
+        'use a DuckDB type name, e.g. "BIGINT", "DOUBLE", "VARCHAR", "BOOLEAN", "DATE", "TIMESTAMP", "DECIMAL(18,2)"',
+      ),
+    );
+  }
+  return schema;
+}
+
+/** Where the type's string literal is written (searched after `columns`), else the model's place. */
+function typeLiteralAt(text: string, type: string, fallback: { line: number; column: number }): { line: number; column: number } {
+  const start = Math.max(0, text.search(/\bcolumns\s*:\s*\{/));
+  for (const quote of ['"', "'", "`"]) {
+    const at = text.indexOf(`${quote}${type}${quote}`, start);
+    if (at >= 0) return offsetToLineColumn(text, at);
+  }
+  return fallback;
 }
