@@ -8,6 +8,8 @@ import { diagnostic, didYouMean, offsetToLineColumn, type Diagnostic } from "./d
 import type { LogicalPlan, LogicalSqlModel, LogicalTsModel } from "./logical-plan.js";
 import type { ColumnSchema } from "./plan-types.js";
 import type { ScratchCatalog } from "./sql/index.js";
+import { duckdbTypeToArrow } from "../runtime/arrow/types.js";
+import { NARROWED_FOR_ARROW } from "../runtime/arrow/narrowed-types.js";
 
 /** One input read by a model: which table, which columns (null = all), which filter. */
 export interface InputRead {
@@ -130,6 +132,7 @@ async function bindTs(
         );
       });
       if (input.columns) columns = canonical;
+      diagnostics.push(...unsupportedInputTypes(model, input, r.name, schema, columns));
       if (input.filter !== null) {
         const checked = await scratch.checkFilter(model.file, input.filter, input.filterAt ?? input.at, r.name, schema);
         diagnostics.push(...checked.diagnostics);
@@ -181,4 +184,32 @@ function typeLiteralAt(text: string, type: string, fallback: { line: number; col
     if (at >= 0) return offsetToLineColumn(text, at);
   }
   return fallback;
+}
+
+/** Columns a TS input would receive whose DuckDB type has no Arrow form bp can hand over yet. */
+function unsupportedInputTypes(
+  model: LogicalTsModel,
+  input: LogicalTsModel["settings"]["inputs"][number],
+  table: string,
+  schema: readonly ColumnSchema[],
+  columns: readonly string[] | null,
+): Diagnostic[] {
+  const wanted = columns ? schema.filter((c) => columns.some((n) => n.toLowerCase() === c.name.toLowerCase())) : schema;
+  const bad = wanted.filter((c) => {
+    try {
+      duckdbTypeToArrow(NARROWED_FOR_ARROW[c.type] ?? c.type);
+      return false;
+    } catch {
+      return true;
+    }
+  });
+  if (bad.length === 0) return [];
+  return [
+    diagnostic(
+      "BP0205",
+      `input "${input.param}" reads ${bad.map((c) => `"${c.name}" (${c.type})`).join(", ")} from "${table}": ${bad.length === 1 ? "this type" : "these types"} cannot be handed to a TS model yet`,
+      { file: model.file, line: input.at.line, column: input.at.column },
+      `leave ${bad.length === 1 ? "it" : "them"} out with columns: [...], or have "${table}" return a supported type (numbers, DECIMAL, VARCHAR, BLOB, BOOLEAN, DATE, TIME, TIMESTAMP), e.g. CAST(x AS VARCHAR) or to_json(x)`,
+    ),
+  ];
 }

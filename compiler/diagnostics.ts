@@ -20,6 +20,7 @@ export const DIAGNOSTIC_CODES = {
   BP0202: "ts-missing-model",
   BP0203: "ts-non-literal-setting",
   BP0204: "ts-bad-setting",
+  BP0205: "ts-input-type-unsupported",
   BP0301: "bad-filter",
   BP0401: "cycle",
   BP0402: "duplicate-model",

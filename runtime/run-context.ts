@@ -12,6 +12,7 @@ import type { TableEntry } from "./lake/types.js";
 import type { EdgeResult, RunEvent } from "./run-events.js";
 import type { ShmDir } from "./shm-dir.js";
 import { quoteIdent } from "./sql-quote.js";
+import { NARROWED_FOR_ARROW } from "./arrow/narrowed-types.js";
 
 export interface RunContext {
   readonly plan: Plan;
@@ -40,14 +41,24 @@ export function exportToShm(
   columns: readonly string[] | null,
   filter: string | null,
 ): Promise<{ path: string; bytes: number; reused: boolean }> {
-  const sql = `SELECT ${columns ? columns.map(quoteIdent).join(", ") : "*"} FROM ${quoteIdent(table)}${filter ? ` WHERE (${filter}\n)` : ""}`;
-  const existing = ctx.exports.get(sql);
+  const key = JSON.stringify([table, columns, filter]);
+  const existing = ctx.exports.get(key);
   if (existing) return existing.then((e) => ({ ...e, reused: true }));
   const file = path.join(ctx.shm.path, `${table}.${ctx.exports.size}.arrow`);
   const made = ctx.withConnection(async (conn) => {
+    const sql = await exportSelect(conn, table, columns, filter);
     const r = await queryToArrowIPCFile(conn, sql, file);
     return { path: file, bytes: r.bytes };
   });
-  ctx.exports.set(sql, made);
+  ctx.exports.set(key, made);
   return made.then((e) => ({ ...e, reused: false }));
+}
+
+
+async function exportSelect(conn: DuckDBConnection, table: string, columns: readonly string[] | null, filter: string | null): Promise<string> {
+  const described = await conn.runAndReadAll(`DESCRIBE ${quoteIdent(table)}`);
+  const all = described.getRowObjectsJS().map((r) => ({ name: String(r["column_name"]), type: String(r["column_type"]) }));
+  const chosen = columns ? columns.map((c) => all.find((a) => a.name.toLowerCase() === c.toLowerCase()) ?? { name: c, type: "" }) : all;
+  const list = chosen.map((c) => (NARROWED_FOR_ARROW[c.type] ? `CAST(${quoteIdent(c.name)} AS ${NARROWED_FOR_ARROW[c.type]}) AS ${quoteIdent(c.name)}` : quoteIdent(c.name)));
+  return `SELECT ${list.join(", ")} FROM ${quoteIdent(table)}${filter ? ` WHERE (${filter}\n)` : ""}`;
 }

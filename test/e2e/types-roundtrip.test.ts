@@ -63,3 +63,37 @@ it("round-trips every type with NULLs through a TS process and back into the lak
   const nulls = await bp(["query", "SELECT count(*) FILTER (WHERE str IS NULL) AS n, count(*) FILTER (WHERE str = '') AS e FROM echo", "--json", "-p", dir]);
   expect(JSON.parse(nulls.stdout)).toEqual([{ n: 1250, e: 1250 }]);
 });
+
+it("a HUGEINT (SUM of BIGINT) reaches a TS model as BIGINT with its exact values", async () => {
+  const d = writeProject(
+    {
+      "models/sums.sql": "SELECT n % 3 AS k, SUM(n * 1000000000) AS total FROM nums GROUP BY ALL\n",
+      "models/echo_sums.ts": `import { model, input } from "bauplan-ts";
+export default model({
+  inputs: { s: input("sums") },
+  materialize: true,
+  run({ s }) {
+    console.log("total type", s.schema.fields[1].type.toString());
+    return s;
+  },
+});
+`,
+    },
+    "hugeint",
+  );
+  try {
+    await importSql(d, "nums", "SELECT range AS n FROM range(100000)");
+    const build = await bp(["build", "-p", d]);
+    expect(build.code, build.stderr + build.stdout).toBe(0);
+    expect(build.stdout).toMatch(/\[echo_sums\] total type Int64/);
+    const q = await bp(["query", "SELECT k, total::VARCHAR AS total FROM echo_sums ORDER BY k", "--json", "-p", d]);
+    const expected = [0, 1, 2].map((k) => {
+      let t = 0n;
+      for (let n = k; n < 100000; n += 3) t += BigInt(n) * 1000000000n;
+      return { k, total: t.toString() };
+    });
+    expect(JSON.parse(q.stdout)).toEqual(expected);
+  } finally {
+    rmSync(d, { recursive: true, force: true });
+  }
+});

@@ -1,0 +1,1 @@
+SELECT id % 3 AS bucket, SUM(amount) AS total FROM orders GROUP BY ALL
