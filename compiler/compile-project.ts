@@ -2,6 +2,7 @@
  * compileProject: project folder -> physical plan + diagnostics. Reads files and the lake catalog,
  * parses and binds SQL with DuckDB, reads TS models statically. Never runs user code.
  */
+import { compareText } from "./diagnostics.js";
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { bindSchemas } from "./bind-schemas.js";
@@ -106,6 +107,6 @@ export async function compileProject(options: CompileOptions): Promise<CompileRe
 
 /** sha256 over bp_project.yml and every model file (path and content), sorted by path. */
 function contentHash(configText: string, models: readonly { file: string; text: string }[]): string {
-  const parts = [`${PROJECT_FILE}\0${configText}`, ...[...models].sort((a, b) => a.file.localeCompare(b.file)).map((m) => `${m.file}\0${m.text}`)];
+  const parts = [`${PROJECT_FILE}\0${configText}`, ...[...models].sort((a, b) => compareText(a.file, b.file)).map((m) => `${m.file}\0${m.text}`)];
   return sha256(parts.join("\0\0"));
 }

@@ -2,6 +2,7 @@
  * Small graph algorithms over string ids: a stable topological order and cycle discovery.
  * `deps.get(x)` lists the nodes x depends on.
  */
+import { compareText } from "./diagnostics.js";
 
 /** Kahn's algorithm; among ready nodes the smallest id goes first, so the order is stable. */
 export function topologicalOrder(ids: Iterable<string>, deps: ReadonlyMap<string, readonly string[]>): string[] | null {
@@ -73,7 +74,7 @@ export function findCycles(ids: Iterable<string>, deps: ReadonlyMap<string, read
 
   return components
     .map((component) => cyclePath(component, deps))
-    .sort((a, b) => a[0]!.localeCompare(b[0]!));
+    .sort((a, b) => compareText(a[0]!, b[0]!));
 }
 
 /** A shortest cycle through the component's smallest id, following dependency edges (BFS). */

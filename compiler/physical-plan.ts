@@ -4,6 +4,7 @@
  * rows), one node per model, one materialize node per materialized model, and the transport of
  * every edge. Output is deterministic: same project, same bytes.
  */
+import { compareText } from "./diagnostics.js";
 import type { BoundModel, InputRead } from "./bind-schemas.js";
 import { topologicalOrder } from "./graph.js";
 import type { LogicalPlan } from "./logical-plan.js";
@@ -41,7 +42,7 @@ export function buildPhysicalPlan(logical: LogicalPlan, bound: ReadonlyMap<strin
   for (const m of bound.values()) {
     for (const r of m.reads) if (r.from === "source") readsBySource.set(r.table, [...(readsBySource.get(r.table) ?? []), r]);
   }
-  for (const [table, reads] of [...readsBySource].sort(([a], [b]) => a.localeCompare(b))) {
+  for (const [table, reads] of [...readsBySource].sort(([a], [b]) => compareText(a, b))) {
     const entry = logical.sources[table]!;
     const needed = new Set<string>();
     const all = reads.some((r) => r.columns === null);
@@ -115,7 +116,7 @@ export function buildPhysicalPlan(logical: LogicalPlan, bound: ReadonlyMap<strin
   )!;
   const position = new Map(order.map((id, i) => [id, i]));
   nodes.sort((a, b) => position.get(a.id)! - position.get(b.id)!);
-  edges.sort((a, b) => a.from.localeCompare(b.from) || a.to.localeCompare(b.to) || (a.param ?? "").localeCompare(b.param ?? ""));
+  edges.sort((a, b) => compareText(a.from, b.from) || compareText(a.to, b.to) || compareText(a.param ?? "", b.param ?? ""));
 
   return {
     planVersion: PLAN_VERSION,
@@ -155,5 +156,5 @@ function parenthesized(f: string): string {
 }
 
 function sortedRecord(record: Readonly<Record<string, string>>): Record<string, string> {
-  return Object.fromEntries(Object.entries(record).sort(([a], [b]) => a.localeCompare(b)));
+  return Object.fromEntries(Object.entries(record).sort(([a], [b]) => compareText(a, b)));
 }

@@ -1,4 +1,5 @@
 /** bp tables: the lake's tables at a ref, with row counts and schemas. */
+import { compareText } from "../../compiler/diagnostics.js";
 import { createOut, formatCount, textTable } from "../console.js";
 import { openProject } from "../project.js";
 
@@ -19,7 +20,7 @@ export async function tablesCommand(opts: TablesCommandOptions): Promise<number>
     else out.info(`the lake has no commits on "${ref}" yet: import a table with bp import <file> --table <name>`);
     return opts.ref && opts.ref !== project.config.branch ? 1 : 0;
   }
-  const tables = Object.entries(commit.tables).sort(([a], [b]) => a.localeCompare(b));
+  const tables = Object.entries(commit.tables).sort(([a], [b]) => compareText(a, b));
   if (opts.json) {
     out.result(JSON.stringify({ ref, commit: commit.id, tables: tables.map(([name, t]) => ({ name, rows: t.rows, bytes: t.bytes, files: t.files.length, producedBy: t.producedBy ?? null, schema: t.schema })) }, null, 2));
     return 0;
