@@ -7,11 +7,13 @@
  */
 import { DuckDBInstance, type DuckDBConnection } from "@duckdb/node-api";
 import { randomBytes } from "node:crypto";
-import { mkdirSync, rmSync } from "node:fs";
+import { mkdirSync, readFileSync, rmSync } from "node:fs";
+import { createHash } from "node:crypto";
 import os from "node:os";
 import path from "node:path";
 import { PLAN_VERSION, type Plan, type PlanEdge, type PlanNode } from "../compiler/plan-types.js";
 import { Lake } from "./lake/lake.js";
+import { validatePlan } from "../compiler/plan-schema.js";
 import { NodeError, runNode } from "./nodes/index.js";
 import type { RunContext } from "./run-context.js";
 import type { NodeResult, RunEvent, RunResult } from "./run-events.js";
@@ -28,11 +30,22 @@ export interface RunOptions {
   readonly author?: string;
 }
 
+/** The plan file is not a plan this bp can run (another version, or malformed). */
 export class PlanVersionError extends Error {}
+/** The plan is well-formed but its TS model files changed since it was compiled. */
+export class StalePlanError extends Error {}
 
-export async function runPlan(plan: Plan, options: RunOptions): Promise<RunResult> {
-  if (plan.planVersion !== PLAN_VERSION) {
-    throw new PlanVersionError(`plan version ${String(plan.planVersion)} is not supported by this bp (expects ${PLAN_VERSION}); recompile with bp compile`);
+export async function runPlan(input: Plan, options: RunOptions): Promise<RunResult> {
+  const version = (input as { planVersion?: unknown } | null)?.planVersion;
+  if (version !== PLAN_VERSION) {
+    throw new PlanVersionError(`plan version ${String(version)} is not supported by this bp (expects ${PLAN_VERSION}); recompile with bp compile`);
+  }
+  const validated = validatePlan(input);
+  if ("problems" in validated) throw new PlanVersionError(`the plan is malformed: ${validated.problems.join("; ")}; recompile with bp compile`);
+  const plan = validated.plan;
+  const stale = staleTsModels(plan, path.resolve(options.projectDir));
+  if (stale.length > 0) {
+    throw new StalePlanError(`${stale.join(", ")} changed since the plan was compiled (its code hash differs); recompile with bp compile, or run bp build without --plan`);
   }
   const started = performance.now();
   const runId = `${new Date().toISOString().replace(/[-:]/g, "").replace(/\..*/, "")}-${randomBytes(3).toString("hex")}`;
@@ -237,4 +250,21 @@ function nameOf(node: PlanNode): string {
     case "materialize":
       return node.table;
   }
+}
+
+/** TS model files whose content no longer matches the plan's code hash (SQL lives in the plan itself). */
+function staleTsModels(plan: Plan, projectDir: string): string[] {
+  const stale: string[] = [];
+  for (const node of plan.nodes) {
+    if (node.kind !== "ts") continue;
+    let text: string;
+    try {
+      text = readFileSync(path.resolve(projectDir, node.at.file), "utf8");
+    } catch {
+      stale.push(`${node.at.file} (missing)`);
+      continue;
+    }
+    if (createHash("sha256").update(text).digest("hex") !== node.codeHash) stale.push(node.at.file);
+  }
+  return stale;
 }

@@ -2,7 +2,7 @@
 import { readFileSync } from "node:fs";
 import { compileProject } from "../../compiler/compile-project.js";
 import type { Plan } from "../../compiler/plan-types.js";
-import { runPlan, PlanVersionError } from "../../runtime/run-plan.js";
+import { runPlan, PlanVersionError, StalePlanError } from "../../runtime/run-plan.js";
 import { createOut, liveRunPrinter, printDiagnostics, printRunSummary } from "../console.js";
 
 export interface BuildCommandOptions {
@@ -54,6 +54,10 @@ export async function buildCommand(opts: BuildCommandOptions): Promise<number> {
     if (err instanceof PlanVersionError) {
       out.error(`bp: ${err.message}`);
       return 2;
+    }
+    if (err instanceof StalePlanError) {
+      out.error(`bp: ${err.message}`);
+      return 1;
     }
     throw err;
   } finally {

@@ -89,6 +89,23 @@ describe("a saved plan", () => {
     expect(JSON.parse(s.stdout)).toEqual([{ n: 50 }]);
   });
 
+  it("is refused (exit 1) when a TS model changed since it was compiled, and when malformed (exit 2)", async () => {
+    const dir = await prepare(cases.find((x) => x.name === "ts-chain")!);
+    expect((await bp(["compile", "-p", dir])).code).toBe(0);
+    const planFile = path.join(dir, "target", "plan.json");
+    const model = path.join(dir, "models", "scored.ts");
+    writeFileSync(model, readFileSync(model, "utf8").replace("* 2", "* 3"));
+    const stale = await bp(["build", "--plan", planFile, "-p", dir]);
+    expect(stale.code).toBe(1);
+    expect(stale.stderr).toMatch(/models\/scored\.ts changed since the plan was compiled/);
+
+    writeFileSync(path.join(dir, "bad.json"), JSON.stringify({ planVersion: 1, project: {}, nodes: [{ kind: "bogus" }], edges: [] }));
+    const bad = await bp(["build", "--plan", path.join(dir, "bad.json"), "-p", dir]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/the plan is malformed: /);
+    expect(bad.stderr).not.toMatch(/at .*\.js:\d+/); // no stack trace
+  });
+
   it("of another plan version is refused with exit 2", async () => {
     const dir = await prepare(cases.find((x) => x.name === "ts-chain")!);
     writeFileSync(path.join(dir, "old.json"), JSON.stringify({ planVersion: 99, project: {}, nodes: [], edges: [] }));

@@ -1,0 +1,81 @@
+/**
+ * A zod schema of the plan format (plan-types.ts), so the runtime can refuse a hand-edited or
+ * truncated plan with a clear message instead of failing half-way through a run.
+ */
+import { z } from "zod";
+import { PLAN_VERSION, type Plan } from "./plan-types.js";
+
+const column = z.object({ name: z.string(), type: z.string() });
+const at = z.object({ file: z.string(), line: z.number().int(), column: z.number().int() });
+const nodeId = z.string().min(1);
+
+const scan = z.object({
+  kind: z.literal("scan"),
+  id: nodeId,
+  table: z.string(),
+  columns: z.array(z.string()),
+  filter: z.string().nullable(),
+  commit: z.string(),
+  files: z.array(z.string()),
+  schema: z.array(column),
+});
+const sql = z.object({
+  kind: z.literal("sql"),
+  id: nodeId,
+  name: z.string(),
+  at,
+  description: z.string().nullable(),
+  sql: z.string(),
+  codeHash: z.string(),
+  inputs: z.array(nodeId),
+  schema: z.array(column).nullable(),
+  materialize: z.boolean(),
+});
+const ts = z.object({
+  kind: z.literal("ts"),
+  id: nodeId,
+  name: z.string(),
+  at,
+  description: z.string().nullable(),
+  codeHash: z.string(),
+  inputs: z.array(
+    z.object({ param: z.string(), table: z.string(), from: nodeId, columns: z.array(z.string()).nullable(), filter: z.string().nullable() }),
+  ),
+  schema: z.array(column).nullable(),
+  materialize: z.boolean(),
+  memoryMb: z.number().positive(),
+  packages: z.record(z.string()),
+});
+const materialize = z.object({ kind: z.literal("materialize"), id: nodeId, table: z.string(), from: nodeId });
+
+const planSchema = z.object({
+  planVersion: z.literal(PLAN_VERSION),
+  project: z.object({
+    name: z.string(),
+    contentHash: z.string(),
+    lake: z.string(),
+    branch: z.string(),
+    vars: z.record(z.string()),
+  }),
+  nodes: z.array(z.discriminatedUnion("kind", [scan, sql, ts, materialize])),
+  edges: z.array(
+    z.object({
+      from: nodeId,
+      to: nodeId,
+      transport: z.enum(["duckdb", "duckdb-to-shm", "shm", "shm-to-duckdb", "shm-via-duckdb", "duckdb-to-parquet"]),
+      param: z.string().optional(),
+    }),
+  ),
+});
+
+/** The plan, or the first problems found (path: message), with every edge pointing at known nodes. */
+export function validatePlan(value: unknown): { plan: Plan } | { problems: string[] } {
+  const parsed = planSchema.safeParse(value);
+  if (!parsed.success) {
+    return { problems: parsed.error.issues.slice(0, 5).map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`) };
+  }
+  const plan = parsed.data as Plan;
+  const ids = new Set(plan.nodes.map((n) => n.id));
+  const problems = plan.edges.flatMap((e) => [e.from, e.to].filter((id) => !ids.has(id)).map((id) => `edges: unknown node "${id}"`));
+  return problems.length ? { problems } : { plan };
+}
