@@ -56,7 +56,7 @@ export function liveRunPrinter(out: Out, total: number): (e: RunEvent) => void {
         done++;
         const r = e.result;
         if (r.status === "ok") {
-          out.info(`${progress()} ${pc.green("ok")}    ${r.name} ${pc.dim(`(${KIND_LABEL[r.kind]})`)}${r.rows !== null ? ` ${formatCount(r.rows)} rows` : ""} ${pc.dim(`${r.seconds.toFixed(2)}s`)}`);
+          out.info(`${progress()} ${pc.green("ok")}    ${r.name} ${pc.dim(`(${KIND_LABEL[r.kind]})`)}${r.rows !== null ? ` ${plural(r.rows, "row")}` : ""} ${pc.dim(`${r.seconds.toFixed(2)}s`)}`);
         } else if (r.status === "failed") {
           out.error(`${progress()} ${pc.red("FAILED")} ${r.name} ${pc.dim(`(${KIND_LABEL[r.kind]})`)}`);
           out.error(indent(failureText(r)));
@@ -100,6 +100,10 @@ export function printRunSummary(out: Out, run: RunResult): void {
     `${verdict} in ${run.seconds.toFixed(2)}s: ${run.nodes.length - failed - skipped} ok, ${failed} failed, ${skipped} skipped` +
       (run.commit ? `; committed ${run.commit.slice(0, 12)} to ${run.branch}` : run.ok ? "" : "; nothing committed"),
   );
+}
+
+export function plural(n: number, noun: string): string {
+  return `${formatCount(n)} ${noun}${n === 1 ? "" : "s"}`;
 }
 
 export function formatCount(n: number): string {

@@ -56,6 +56,7 @@ export function createProgram(setExit: (code: number) => void): Command {
     .argument("<file>", "a .csv, .tsv or .parquet file")
     .requiredOption("--table <name>", "name of the table to create or replace")
     .option("--branch <name>", "branch to commit to (default: the project's)")
+    .option("--delimiter <char>", "CSV field separator (default: ',' for .csv, tab for .tsv)")
     .addOption(projectDir)
     .addOption(json)
     .action(async (file: string, opts) => setExit(await (await import("./commands/import.js")).importCommand(file, opts)));

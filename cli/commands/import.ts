@@ -9,6 +9,7 @@ export interface ImportCommandOptions {
   projectDir: string;
   table: string;
   branch?: string;
+  delimiter?: string;
   json?: boolean;
 }
 
@@ -18,12 +19,14 @@ export async function importCommand(file: string, opts: ImportCommandOptions): P
   if (!project) return 1;
   const branch = opts.branch ?? project.config.branch;
   try {
-    const { commit, entry } = await withDuckDB((conn) => importFile(project.lake, conn, path.resolve(file), opts.table, { branch }));
+    const { commit, entry } = await withDuckDB((conn) => importFile(project.lake, conn, path.resolve(file), opts.table, { branch, ...(opts.delimiter ? { delimiter: opts.delimiter } : {}) }));
     if (opts.json) out.result(JSON.stringify({ ok: true, table: opts.table, commit: commit.id, branch, rows: entry.rows, schema: entry.schema }, null, 2));
     else out.info(`imported ${formatCount(entry.rows)} rows into ${opts.table} (${entry.schema.length} columns) on ${branch}, commit ${commit.id.slice(0, 12)}`);
     return 0;
   } catch (err) {
-    out.error(`bp import: ${err instanceof Error ? err.message : String(err)}\n  nothing was committed`);
+    const message = err instanceof Error ? err.message : String(err);
+    if (opts.json) out.result(JSON.stringify({ ok: false, error: message }, null, 2));
+    out.error(`bp import: ${message}\n  nothing was committed`);
     return 1;
   }
 }

@@ -23,18 +23,19 @@ export async function queryCommand(sql: string, opts: QueryCommandOptions): Prom
   if (!project) return 1;
   const ref = opts.ref ?? project.config.branch;
   return withDuckDB(async (conn) => {
-    const notSelect = await checkReadOnly(conn, sql);
-    if (notSelect) {
-      out.error(`bp query: ${notSelect}`);
+    const fail = (message: string) => {
+      if (opts.json) out.result(JSON.stringify({ ok: false, error: message }, null, 2));
+      out.error(`bp query: ${message}`);
       return 1;
-    }
-    await createLakeViews(project.lake, conn, ref);
+    };
+    const notSelect = await checkReadOnly(conn, sql);
+    if (notSelect) return fail(notSelect);
     let reader;
     try {
+      await createLakeViews(project.lake, conn, ref);
       reader = await conn.runAndReadUntil(sql, opts.maxRows + 1);
     } catch (err) {
-      out.error(`bp query: ${err instanceof Error ? err.message : String(err)}`);
-      return 1;
+      return fail(err instanceof Error ? err.message : String(err));
     }
     const names = reader.deduplicatedColumnNames();
     const types = reader.columnTypes().map((t) => t.toString());

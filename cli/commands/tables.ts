@@ -14,7 +14,15 @@ export async function tablesCommand(opts: TablesCommandOptions): Promise<number>
   const project = openProject(opts.projectDir, out);
   if (!project) return 1;
   const ref = opts.ref ?? project.config.branch;
-  const commit = await project.lake.resolve(ref);
+  let commit;
+  try {
+    commit = await project.lake.resolve(ref);
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    if (opts.json) out.result(JSON.stringify({ ok: false, error: message }, null, 2));
+    out.error(`bp tables: ${message}`);
+    return 1;
+  }
   if (!commit) {
     if (opts.json) out.result(JSON.stringify({ ref, commit: null, tables: [] }, null, 2));
     else out.info(`the lake has no commits on "${ref}" yet: import a table with bp import <file> --table <name>`);

@@ -90,7 +90,7 @@ async function checkOtherDelimiter(conn: DuckDBConnection, file: string, absolut
     throw new ImportError(
       "unreadable-input",
       file,
-      `cannot import ${file}: it looks separated by ${JSON.stringify(sniffed.delimiter)} (${sniffed.columns} columns), not ${JSON.stringify(pinned)}; pass the delimiter explicitly`,
+      `cannot import ${file}: it looks separated by ${JSON.stringify(sniffed.delimiter)} (${sniffed.columns} columns), not ${JSON.stringify(pinned)}; pass it with --delimiter ${JSON.stringify(sniffed.delimiter)}`,
     );
   }
 }

@@ -111,6 +111,37 @@ describe("bp import / tables / query", () => {
   });
 });
 
+describe("import options and refs", () => {
+  it("a ';'-separated CSV is refused with the option to pass, and imports with --delimiter", async () => {
+    const dir = writeProject({ "models/x.sql": "SELECT 1 AS one\n" }, "delim");
+    temps.push(dir);
+    const csv = path.join(dir, "semi.csv");
+    writeFileSync(csv, "a;b\n1;x\n2;y\n");
+    const refused = await bp(["import", csv, "--table", "parts", "-p", dir]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/--delimiter ";"/);
+    const ok = await bp(["import", csv, "--table", "parts", "--delimiter", ";", "-p", dir]);
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(JSON.parse((await bp(["query", "SELECT * FROM parts ORDER BY a", "--json", "-p", dir])).stdout)).toEqual([
+      { a: 1, b: "x" },
+      { a: 2, b: "y" },
+    ]);
+  });
+
+  it("an unknown --ref is a clear error (exit 1, JSON error with --json), not an internal one", async () => {
+    const dir = writeProject({ "models/x.sql": "SELECT 1 AS one\n" }, "ref");
+    temps.push(dir);
+    await importSql(dir, "t", "SELECT 1 AS a");
+    const tables = await bp(["tables", "--ref", "nosuch", "-p", dir]);
+    expect(tables.code).toBe(1);
+    expect(tables.stderr).toMatch(/^bp tables: .*nosuch/m);
+    const query = await bp(["query", "SELECT 1", "--ref", "nosuch", "--json", "-p", dir]);
+    expect(query.code).toBe(1);
+    expect(JSON.parse(query.stdout)).toMatchObject({ ok: false });
+    expect(query.stderr).not.toMatch(/internal error/);
+  });
+});
+
 describe("usage and help", () => {
   it("exits 2 on bad usage, 0 on --help, and documents the commands", async () => {
     expect((await bp(["frobnicate"])).code).toBe(2);
