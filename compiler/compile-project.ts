@@ -2,13 +2,13 @@
  * compileProject: project folder -> physical plan + diagnostics. Reads files and the lake catalog,
  * parses and binds SQL with DuckDB, reads TS models statically. Never runs user code.
  */
-import { compareText } from "./diagnostics.js";
+import { createHash } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { bindSchemas } from "./bind-schemas.js";
 import { diagnostic, didYouMean, hasErrors, sortDiagnostics, type Diagnostic } from "./diagnostics.js";
-import { discoverModels } from "./discover-models.js";
-import { readModels, resolveReferences, sha256 } from "./logical-plan.js";
+import { discoverModels, listModelFolderFiles } from "./discover-models.js";
+import { readModels, resolveReferences } from "./logical-plan.js";
 import { buildPhysicalPlan } from "./physical-plan.js";
 import type { Plan } from "./plan-types.js";
 import { parseProjectConfig, PROJECT_FILE, type ProjectConfig } from "./project-config.js";
@@ -90,7 +90,7 @@ export async function compileProject(options: CompileOptions): Promise<CompileRe
       if (!hasErrors(diagnostics)) {
         const plan = buildPhysicalPlan(logical, bound, {
           projectName: config.name,
-          contentHash: contentHash(configText, discovered.models),
+          contentHash: contentHash(projectDir, configText),
           lake: config.lake,
           branch,
           vars,
@@ -105,8 +105,12 @@ export async function compileProject(options: CompileOptions): Promise<CompileRe
   }
 }
 
-/** sha256 over bp_project.yml and every model file (path and content), sorted by path. */
-function contentHash(configText: string, models: readonly { file: string; text: string }[]): string {
-  const parts = [`${PROJECT_FILE}\0${configText}`, ...[...models].sort((a, b) => compareText(a.file, b.file)).map((m) => `${m.file}\0${m.text}`)];
-  return sha256(parts.join("\0\0"));
+/**
+ * sha256 over bp_project.yml and every file under models/ (path and bytes, sorted by path), helper
+ * modules included: a change to any of them changes the hash.
+ */
+function contentHash(projectDir: string, configText: string): string {
+  const hash = createHash("sha256").update(`${PROJECT_FILE}\0${configText}\0\0`);
+  for (const file of listModelFolderFiles(projectDir)) hash.update(`${file}\0`).update(readFileSync(path.join(projectDir, file))).update("\0\0");
+  return hash.digest("hex");
 }

@@ -3,7 +3,7 @@
  * A model's name is its file's name without the extension. Files whose name starts with `_`,
  * `.d.ts` declarations and `*.test.ts` files are not models (helpers can live beside them).
  */
-import { readdirSync, readFileSync } from "node:fs";
+import { readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import { diagnostic, type Diagnostic } from "./diagnostics.js";
 
@@ -67,7 +67,14 @@ export function discoverModels(projectDir: string): { models: ModelFile[]; diagn
   return { models, diagnostics };
 }
 
-function walk(absDir: string, relDir: string, out: string[]): void {
+/** Every file under models/ (helpers included), relative and sorted: what the project's content hash covers. */
+export function listModelFolderFiles(projectDir: string): string[] {
+  const out: string[] = [];
+  walk(path.join(projectDir, MODELS_DIR), MODELS_DIR, out, () => true);
+  return out.sort();
+}
+
+function walk(absDir: string, relDir: string, out: string[], keep: (fileName: string) => boolean = (n) => isModelFileName(n) !== null): void {
   let entries;
   try {
     entries = readdirSync(absDir, { withFileTypes: true });
@@ -76,10 +83,22 @@ function walk(absDir: string, relDir: string, out: string[]): void {
   }
   for (const e of entries) {
     const rel = `${relDir}/${e.name}`;
-    if (e.isDirectory()) {
-      if (!e.name.startsWith(".") && e.name !== "node_modules") walk(path.join(absDir, e.name), rel, out);
-    } else if (e.isFile() && isModelFileName(e.name)) {
+    const abs = path.join(absDir, e.name);
+    const kind = e.isSymbolicLink() ? statKind(abs) : e.isDirectory() ? "dir" : e.isFile() ? "file" : null;
+    if (kind === "dir") {
+      if (!e.name.startsWith(".") && e.name !== "node_modules") walk(abs, rel, out, keep);
+    } else if (kind === "file" && keep(e.name)) {
       out.push(rel);
     }
+  }
+}
+
+/** What a symbolic link points at (models may be symlinked in); null when it is dangling. */
+function statKind(abs: string): "dir" | "file" | null {
+  try {
+    const st = statSync(abs);
+    return st.isDirectory() ? "dir" : st.isFile() ? "file" : null;
+  } catch {
+    return null;
   }
 }

@@ -121,7 +121,7 @@ export interface Plan {
   readonly planVersion: typeof PLAN_VERSION;
   readonly project: {
     readonly name: string;
-    /** sha256 over bp_project.yml and every model file (path + content), sorted by path. */
+    /** sha256 over bp_project.yml and every file under models/ (helpers too), sorted by path. */
     readonly contentHash: string;
     /** Lake location as configured, relative to the project root when local. */
     readonly lake: string;
