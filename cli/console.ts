@@ -61,10 +61,13 @@ export function liveRunPrinter(out: Out, total: number): (e: RunEvent) => void {
           out.error(`${progress()} ${pc.red("FAILED")} ${r.name} ${pc.dim(`(${KIND_LABEL[r.kind]})`)}`);
           out.error(indent(failureText(r)));
         } else {
-          out.info(`${progress()} ${pc.yellow("skip")}  ${r.name} ${pc.dim(r.skippedBecause === "cancelled" ? "(cancelled)" : `(upstream ${r.skippedBecause} failed)`)}`);
+          out.info(`${progress()} ${pc.yellow("skip")}  ${r.name} ${pc.dim(`(${KIND_LABEL[r.kind]})`)} ${pc.dim(r.skippedBecause === "cancelled" ? "cancelled" : `because ${r.skippedBecause} failed`)}`);
         }
         break;
       }
+      case "commit-failed":
+        out.error(`${pc.red("commit failed")}: ${e.message}\n    nothing was committed to ${e.branch}; the tables were not written`);
+        break;
       case "commit":
         out.info(`${pc.green("committed")} ${e.tables.join(", ")} to ${e.branch} ${pc.dim(`(commit ${e.commit.slice(0, 12)})`)}`);
         break;

@@ -1,16 +1,30 @@
 /**
  * DuckDB's JSON-friendly values (node-api `getRowsJson`) turned into what a JSON consumer expects:
- * integers and decimals as numbers (big integers beyond 2^53 stay strings), dates as `YYYY-MM-DD`,
+ * numbers (see columnEncoders for integers and decimals), dates as `YYYY-MM-DD`,
  * timestamps as ISO-8601 (`2023-01-02T03:04:05.123456`, with `Z`/offset for TIMESTAMPTZ).
  */
+const INTEGER = /^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|UHUGEINT)$/;
+
+/**
+ * How a column's values are written, decided once per column so its JSON type never changes from
+ * row to row: integers are numbers unless some value exceeds 2^53 (then all are strings); DECIMALs
+ * are numbers up to 15 digits of precision, strings beyond (exact).
+ */
+export function columnEncoders(types: readonly string[], rows: readonly (readonly unknown[])[]): ((v: unknown) => unknown)[] {
+  return types.map((type, i) => {
+    if (INTEGER.test(type)) {
+      const safe = rows.every((r) => r[i] === null || typeof r[i] !== "string" || Number.isSafeInteger(Number(r[i])));
+      return safe ? (v) => (typeof v === "string" ? Number(v) : v) : (v) => (v === null ? null : String(v));
+    }
+    const decimal = /^DECIMAL\((\d+),/.exec(type);
+    if (decimal) return Number(decimal[1]) <= 15 ? (v) => (v === null ? null : Number(v)) : (v) => v;
+    return (v) => toJsonValue(v, type);
+  });
+}
+
 export function toJsonValue(value: unknown, type: string): unknown {
   if (value === null || value === undefined) return null;
   if (typeof value !== "string") return value;
-  if (/^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|UHUGEINT)$/.test(type)) {
-    const n = Number(value);
-    return Number.isSafeInteger(n) ? n : value;
-  }
-  if (type.startsWith("DECIMAL")) return Number(value);
   if (type.startsWith("TIMESTAMP")) return isoTimestamp(value);
   return value;
 }

@@ -48,7 +48,8 @@ export type RunEvent =
   | { readonly type: "node-start"; readonly id: string; readonly kind: PlanNodeKind; readonly name: string }
   | { readonly type: "log"; readonly id: string; readonly name: string; readonly stream: "stdout" | "stderr"; readonly line: string }
   | { readonly type: "node-end"; readonly result: NodeResult }
-  | { readonly type: "commit"; readonly commit: string; readonly branch: string; readonly tables: readonly string[] };
+  | { readonly type: "commit"; readonly commit: string; readonly branch: string; readonly tables: readonly string[] }
+  | { readonly type: "commit-failed"; readonly branch: string; readonly tables: readonly string[]; readonly message: string };
 
 export interface RunResult {
   readonly ok: boolean;

@@ -220,15 +220,14 @@ async function commitWritten(ctx: RunContext, headAtStart: string | null, author
     ctx.emit({ type: "commit", commit: c.id, branch: ctx.plan.project.branch, tables });
     return c.id;
   } catch (err) {
-    // Report the failed commit on the materialize nodes: nothing was committed.
+    // Nothing was committed: the materialize nodes end FAILED in the summary.
+    const message = err instanceof Error ? err.message : String(err);
     for (const table of tables) {
       const id = `materialize:${table}`;
       const prev = results.get(id);
-      if (!prev) continue;
-      const result: NodeResult = { ...prev, status: "failed", failure: { cause: "commit", message: err instanceof Error ? err.message : String(err) } };
-      results.set(id, result);
-      ctx.emit({ type: "node-end", result });
+      if (prev) results.set(id, { ...prev, status: "failed", failure: { cause: "commit", message } });
     }
+    ctx.emit({ type: "commit-failed", branch: ctx.plan.project.branch, tables, message });
     return null;
   }
 }

@@ -8,7 +8,7 @@ import { createLakeViews } from "../../runtime/lake/lake-views.js";
 import { createOut, formatCount, textTable } from "../console.js";
 import { withDuckDB } from "../duckdb.js";
 import { openProject } from "../project.js";
-import { toJsonValue } from "../json-values.js";
+import { columnEncoders } from "../json-values.js";
 
 export interface QueryCommandOptions {
   projectDir: string;
@@ -42,7 +42,8 @@ export async function queryCommand(sql: string, opts: QueryCommandOptions): Prom
     const rows = reader.getRowsJson().slice(0, opts.maxRows);
     const truncated = reader.currentRowCount > opts.maxRows;
     if (opts.json) {
-      const objects = rows.map((r) => Object.fromEntries(r.map((v, i) => [names[i]!, toJsonValue(v, types[i]!)])));
+      const encode = columnEncoders(types, rows);
+      const objects = rows.map((r) => Object.fromEntries(r.map((v, i) => [names[i]!, encode[i]!(v)])));
       out.result(JSON.stringify(objects, null, 2));
       return 0;
     }

@@ -84,6 +84,23 @@ describe("bp import / tables / query", () => {
     expect(text.stdout).toMatch(/first 1 rows/);
   });
 
+  it("--json gives each column one JSON type: big integers and wide decimals as exact strings", async () => {
+    const dir = writeProject({ "models/x.sql": "SELECT 1 AS one\n" }, "jsontypes");
+    temps.push(dir);
+    const q = await bp([
+      "query",
+      "SELECT * FROM (VALUES (1::BIGINT, 2::BIGINT, 1.5::DECIMAL(4,1), 1::DECIMAL(30,2)), (9007199254740993::BIGINT, 3::BIGINT, 2.5::DECIMAL(4,1), 12345678901234567890.12::DECIMAL(30,2))) t(big, small, d, wide)",
+      "--json",
+      "-p",
+      dir,
+    ]);
+    expect(q.code, q.stderr).toBe(0);
+    expect(JSON.parse(q.stdout)).toEqual([
+      { big: "1", small: 2, d: 1.5, wide: "1.00" },
+      { big: "9007199254740993", small: 3, d: 2.5, wide: "12345678901234567890.12" },
+    ]);
+  });
+
   it("refuses statements that are not a SELECT and leaves the lake untouched", async () => {
     const dir = writeProject({ "models/x.sql": "SELECT 1 AS one\n" }, "ro");
     temps.push(dir);

@@ -39,3 +39,32 @@ it("with --threads 1, they run one after the other", async () => {
   expect(r.code, r.stderr).toBe(0);
   expect(order(r.stdout)).toEqual(["begin a", "end a", "begin b", "end b", "start both"]);
 });
+
+it("two builds of one branch at once: one commits, the other says the branch moved and commits nothing", async () => {
+  const d = writeProject(
+    {
+      "models/slow.ts": `import { model, input } from "bauplan-ts";
+export default model({
+  inputs: { t: input("nums") },
+  materialize: true,
+  async run({ t }) { await new Promise((r) => setTimeout(r, 1500)); return t; },
+});
+`,
+    },
+    "race",
+  );
+  try {
+    await importSql(d, "nums", "SELECT range AS n FROM range(10)");
+    const [a, b] = await Promise.all([bp(["build", "-p", d]), bp(["build", "-p", d])]);
+    const codes = [a.code, b.code].sort();
+    expect(codes).toEqual([0, 1]);
+    const loser = a.code === 1 ? a : b;
+    expect(loser.stderr).toMatch(/commit failed: .*moved/);
+    expect(loser.stderr).toMatch(/nothing was committed to main/);
+    expect(loser.stdout).not.toMatch(/\[\d+\/\d+\].*\[(\d+)\/\1\]/); // no progress past the total
+    const log = JSON.parse((await bp(["tables", "--json", "-p", d])).stdout) as { tables: { name: string }[] };
+    expect(log.tables.map((t) => t.name).sort()).toEqual(["nums", "slow"]);
+  } finally {
+    rmSync(d, { recursive: true, force: true });
+  }
+});
