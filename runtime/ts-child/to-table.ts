@@ -2,29 +2,18 @@
  * Turns what a model's run() returned into an apache-arrow Table, or explains why it cannot.
  * Runs inside the child (it must use the same apache-arrow instance the model got), pure otherwise.
  */
+import { duckdbTypeToArrow } from "../arrow/types.js";
 import {
-  Binary,
   Bool,
   DataType,
-  DateDay,
-  Decimal,
   Field,
-  Float32,
   Float64,
-  Int16,
-  Int32,
   Int64,
-  Int8,
   Null,
   RecordBatch,
   Schema,
   Table,
-  TimestampMicrosecond,
   TimestampMillisecond,
-  Uint16,
-  Uint32,
-  Uint64,
-  Uint8,
   Utf8,
   Vector,
   vectorFromArray,
@@ -151,49 +140,13 @@ export function rowsToTable(rows: readonly Record<string, unknown>[]): Table {
   return new Table(columns);
 }
 
-/** DuckDB type name (as declared in a model's `columns`) -> Arrow type, or null when not mapped. */
+/** DuckDB type name (as declared in a model's `columns`) -> Arrow type (runtime/arrow's map), or null when not mapped. */
 export function arrowTypeForDuckDb(duckType: string): DataType | null {
-  const t = duckType.trim().toUpperCase();
-  const dec = /^(?:DECIMAL|NUMERIC)\s*\(\s*(\d+)\s*(?:,\s*(\d+)\s*)?\)$/.exec(t);
-  if (dec) return new Decimal(Number(dec[2] ?? 0), Number(dec[1]), 128);
-  switch (t) {
-    case "BOOLEAN":
-    case "BOOL":
-      return new Bool();
-    case "TINYINT":
-      return new Int8();
-    case "SMALLINT":
-      return new Int16();
-    case "INTEGER":
-    case "INT":
-      return new Int32();
-    case "BIGINT":
-      return new Int64();
-    case "UTINYINT":
-      return new Uint8();
-    case "USMALLINT":
-      return new Uint16();
-    case "UINTEGER":
-      return new Uint32();
-    case "UBIGINT":
-      return new Uint64();
-    case "FLOAT":
-    case "REAL":
-      return new Float32();
-    case "DOUBLE":
-      return new Float64();
-    case "VARCHAR":
-    case "TEXT":
-    case "STRING":
-      return new Utf8();
-    case "BLOB":
-      return new Binary();
-    case "DATE":
-      return new DateDay();
-    case "TIMESTAMP":
-      return new TimestampMicrosecond();
+  try {
+    return duckdbTypeToArrow(duckType.trim());
+  } catch {
+    return null;
   }
-  return null;
 }
 
 /**
