@@ -47,6 +47,8 @@ export function createProgram(setExit: (code: number) => void): Command {
     .addOption(vars)
     .option("--plan <file>", "run a saved plan (from bp compile) instead of compiling")
     .option("-t, --threads <n>", "nodes to run at once (default: number of cores)", (v) => positiveInt(v, "--threads"))
+    .option("--duckdb-memory <size>", "DuckDB's memory limit before it spills to disk: 4GB, 512MiB or 40% (default 50% of RAM)")
+    .option("-v, --verbose", "print every edge's data movement and debug lines (DuckDB and shared-memory settings)")
     .addOption(json)
     .action(async (opts) => setExit(await (await import("./commands/build.js")).buildCommand(opts)));
 

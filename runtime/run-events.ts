@@ -31,20 +31,71 @@ export interface NodeResult {
   readonly skippedBecause?: string;
 }
 
-/** How data crossed one edge during the run. */
+/**
+ * How data crossed one edge of the plan during the run (one record per plan edge, in plan order).
+ * Bytes are counted once per file: an edge reading a file already written (or loaded) for another
+ * edge is `shared`, and its seconds are only its own (e.g. the child mapping the file).
+ */
 export interface EdgeResult {
   readonly from: string;
   readonly to: string;
+  /** The plan's transport for the edge. */
   readonly transport: string;
+  /**
+   * Where the data crossed: inside DuckDB (nothing copied), an Arrow IPC file in shared memory, an
+   * Arrow IPC file in the disk folder (shared memory was short or not writable), Parquet in the
+   * lake; null when nothing crossed because the consumer did not run (skipped, failed, cancelled).
+   */
+  readonly location: "duckdb" | "shm" | "disk" | "lake" | null;
   /** For edges into a TS node: the `run` parameter, and how the child opened the file. */
   readonly param?: string;
   readonly readMode?: "mmap" | "read";
+  /** Size of the data handed over (Arrow IPC file, or Parquet written); null inside DuckDB or not run. */
   readonly bytes: number | null;
+  /** The file was already written or loaded for another edge: its bytes are counted there. */
+  readonly shared?: boolean;
   readonly seconds: number;
+  /** A TS model's output written to the lake after loading it into DuckDB: Parquet bytes and time. */
+  readonly lakeBytes?: number;
+  readonly lakeSeconds?: number;
 }
 
+/** Why a table went to the disk folder instead of shared memory. */
+export type ShmFallbackReason =
+  /** Its estimated size is more than the room left in shared memory (free space, BP_SHM_LIMIT_BYTES). */
+  | "no-room"
+  /** Writing it to shared memory failed with ENOSPC: written again on disk. */
+  | "enospc"
+  /** A TS model's output file failed with ENOSPC: the model ran again with its output on disk. */
+  | "enospc-rerun"
+  /** Written to shared memory, it turned out larger than estimated and over BP_SHM_LIMIT_BYTES: moved to disk. */
+  | "over-limit";
+
 export type RunEvent =
-  | { readonly type: "run-start"; readonly runId: string; readonly nodes: number; readonly shmDir: string; readonly shmFallback: boolean }
+  | {
+      readonly type: "run-start";
+      readonly runId: string;
+      readonly nodes: number;
+      readonly shmDir: string;
+      readonly shmFallback: boolean;
+      /** The shared-memory folder asked for ($BP_SHM_DIR or /dev/shm). */
+      readonly shmWanted: string;
+    }
+  /** One table (what: "a -> b" or "output of m") went to the disk folder instead of shared memory. */
+  | {
+      readonly type: "shm-fallback";
+      readonly what: string;
+      readonly reason: ShmFallbackReason;
+      /** Its (estimated, for no-room) size, and the usable room in shared memory at that moment. */
+      readonly bytes: number;
+      readonly free: number | null;
+      /** The shared-memory folder, and BP_SHM_LIMIT_BYTES when it capped the room. */
+      readonly shmDir: string;
+      readonly limit: number | null;
+      readonly dir: string;
+    }
+  /** Settings and details worth a line only when asked for (bp build --verbose). */
+  | { readonly type: "debug"; readonly message: string }
   | { readonly type: "node-start"; readonly id: string; readonly kind: PlanNodeKind; readonly name: string }
   | { readonly type: "log"; readonly id: string; readonly name: string; readonly stream: "stdout" | "stderr"; readonly line: string }
   | { readonly type: "node-end"; readonly result: NodeResult }

@@ -15,9 +15,9 @@ import { PLAN_VERSION, type Plan, type PlanEdge, type PlanNode } from "../compil
 import { Lake } from "./lake/lake.js";
 import { validatePlan } from "../compiler/plan-schema.js";
 import { NodeError, runNode } from "./nodes/index.js";
-import type { RunContext } from "./run-context.js";
-import type { NodeResult, RunEvent, RunResult } from "./run-events.js";
-import { createShmDir } from "./shm-dir.js";
+import { edgeKey, type RunContext } from "./run-context.js";
+import type { EdgeResult, NodeResult, RunEvent, RunResult } from "./run-events.js";
+import { createShmDir, type ShmDir } from "./shm-dir.js";
 
 export interface RunOptions {
   readonly projectDir: string;
@@ -28,12 +28,44 @@ export interface RunOptions {
   readonly signal?: AbortSignal;
   /** Commit author; default from git config or $USER. */
   readonly author?: string;
+  /**
+   * DuckDB's memory limit (beyond it DuckDB spills to a temp folder): a size DuckDB reads ("4GB",
+   * "512MiB") or a share of the machine's memory ("40%"). Default 50%, leaving room for TS processes
+   * and shared memory.
+   */
+  readonly duckdbMemory?: string;
 }
 
 /** The plan file is not a plan this bp can run (another version, or malformed). */
 export class PlanVersionError extends Error {}
 /** The plan is well-formed but its TS model files changed since it was compiled. */
 export class StalePlanError extends Error {}
+/** A run setting is invalid (--duckdb-memory, BP_SHM_LIMIT_BYTES): nothing was run. */
+export class RunSettingsError extends Error {}
+
+export const DEFAULT_DUCKDB_MEMORY = "50%";
+
+/** The machine's memory, or the cgroup's limit when lower. */
+function machineMemory(): number {
+  const total = os.totalmem();
+  const constrained = typeof process.constrainedMemory === "function" ? process.constrainedMemory() : 0;
+  return constrained > 0 && constrained < total ? constrained : total;
+}
+
+/** `--duckdb-memory` as DuckDB's memory_limit: a percentage becomes MiB of the machine's memory. */
+export function duckdbMemoryLimit(spec: string = DEFAULT_DUCKDB_MEMORY): string {
+  const text = spec.trim();
+  const pct = /^(\d+(?:\.\d+)?)\s*%$/.exec(text);
+  if (pct) {
+    const share = Number(pct[1]);
+    if (!(share > 0 && share <= 100)) throw new RunSettingsError(`DuckDB memory must be a share between 0% and 100%, got "${spec}"`);
+    return `${Math.max(64, Math.floor((machineMemory() * share) / 100 / 2 ** 20))}MiB`;
+  }
+  if (!/^\d+(?:\.\d+)?\s*(?:B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i.test(text)) {
+    throw new RunSettingsError(`DuckDB memory must be a size like 4GB or 512MiB, or a share like 40%, got "${spec}"`);
+  }
+  return text;
+}
 
 export async function runPlan(input: Plan, options: RunOptions): Promise<RunResult> {
   const version = (input as { planVersion?: unknown } | null)?.planVersion;
@@ -47,6 +79,7 @@ export async function runPlan(input: Plan, options: RunOptions): Promise<RunResu
   if (stale.length > 0) {
     throw new StalePlanError(`${stale.join(", ")} changed since the plan was compiled (its code hash differs); recompile with bp compile, or run bp build without --plan`);
   }
+  const memoryLimit = duckdbMemoryLimit(options.duckdbMemory);
   const started = performance.now();
   const runId = `${new Date().toISOString().replace(/[-:]/g, "").replace(/\..*/, "")}-${randomBytes(3).toString("hex")}`;
   const emit = options.onEvent ?? (() => {});
@@ -58,10 +91,24 @@ export async function runPlan(input: Plan, options: RunOptions): Promise<RunResu
   const projectDir = path.resolve(options.projectDir);
   const lake = Lake.open(path.resolve(projectDir, plan.project.lake));
   const headAtStart = (await lake.head(plan.project.branch))?.id ?? null;
-  const shm = createShmDir(runId);
+  let shm: ShmDir;
+  try {
+    shm = createShmDir(runId);
+  } catch (err) {
+    options.signal?.removeEventListener("abort", onOuterAbort);
+    throw new RunSettingsError(err instanceof Error ? err.message : String(err));
+  }
   const spillDir = path.join(os.tmpdir(), `bp-spill-${runId}`);
-  mkdirSync(spillDir, { recursive: true });
-  const db = await DuckDBInstance.create(":memory:", { temp_directory: spillDir });
+  let db: DuckDBInstance;
+  try {
+    mkdirSync(spillDir, { recursive: true });
+    db = await DuckDBInstance.create(":memory:", { temp_directory: spillDir, memory_limit: memoryLimit });
+  } catch (err) {
+    options.signal?.removeEventListener("abort", onOuterAbort);
+    shm.remove();
+    rmSync(spillDir, { recursive: true, force: true });
+    throw err;
+  }
 
   const nodesById = new Map(plan.nodes.map((n) => [n.id, n] as const));
   const openConnections = new Set<DuckDBConnection>();
@@ -83,7 +130,9 @@ export async function runPlan(input: Plan, options: RunOptions): Promise<RunResu
     outEdges,
     tsOutputs: new Map(),
     written: new Map(),
-    edgeResults: [],
+    edgeResults: new Map(),
+    counted: new Set(),
+    pendingLoads: new Map(),
     exports: new Map(),
     async withConnection<T>(fn: (conn: DuckDBConnection) => Promise<T>): Promise<T> {
       const conn = await db.connect();
@@ -102,10 +151,11 @@ export async function runPlan(input: Plan, options: RunOptions): Promise<RunResu
     for (const conn of openConnections) conn.interrupt();
   });
 
-  emit({ type: "run-start", runId, nodes: plan.nodes.length, shmDir: shm.path, shmFallback: shm.fallback });
+  emit({ type: "run-start", runId, nodes: plan.nodes.length, shmDir: shm.path, shmFallback: shm.fallback, shmWanted: shm.wanted });
   const results = new Map<string, NodeResult>();
   let commit: string | null = null;
   try {
+    await emitSettings(ctx, spillDir);
     await schedule(ctx, inEdges, outEdges, options.threads ?? os.availableParallelism(), results);
     const allOk = [...results.values()].every((r) => r.status === "ok") && !abort.signal.aborted;
     if (allOk && ctx.written.size > 0) {
@@ -123,12 +173,52 @@ export async function runPlan(input: Plan, options: RunOptions): Promise<RunResu
     ok: nodes.every((r) => r.status === "ok") && !abort.signal.aborted,
     runId,
     nodes,
-    edges: ctx.edgeResults,
+    edges: edgeRecords(plan, ctx, results),
     commit,
     branch: plan.project.branch,
     seconds: (performance.now() - started) / 1000,
     cancelled: abort.signal.aborted,
   };
+}
+
+/** The run's DuckDB and shared-memory settings, as debug lines. */
+async function emitSettings(ctx: RunContext, spillDir: string): Promise<void> {
+  try {
+    const row = await ctx.withConnection(async (conn) =>
+      (await conn.runAndReadAll("SELECT current_setting('memory_limit'), current_setting('threads'), current_setting('temp_directory')")).getRows()[0]!,
+    );
+    ctx.emit({ type: "debug", message: `duckdb: memory_limit ${String(row[0])}, threads ${String(row[1])}, spills to ${String(row[2] ?? spillDir)}` });
+  } catch {
+    // only informative
+  }
+  const shm = ctx.shm;
+  ctx.emit({
+    type: "debug",
+    message: shm.fallback
+      ? `tables exchanged through ${shm.path} (disk: ${shm.wanted} is not writable)`
+      : `tables exchanged through ${shm.path}: ${shm.free()} bytes usable${shm.limit !== null ? ` (BP_SHM_LIMIT_BYTES=${shm.limit})` : ""}; a folder in ${os.tmpdir()} when short`,
+  });
+}
+
+/**
+ * One record per plan edge, in plan order. Edges inside DuckDB copy nothing; an edge whose consumer
+ * never got to move data (skipped, failed first, cancelled) has no location.
+ */
+function edgeRecords(plan: Plan, ctx: RunContext, results: ReadonlyMap<string, NodeResult>): EdgeResult[] {
+  return plan.edges.map((e) => {
+    const r = ctx.edgeResults.get(edgeKey(e));
+    if (r) return r;
+    const ran = results.get(e.to)?.status !== "skipped" && results.has(e.to);
+    return {
+      from: e.from,
+      to: e.to,
+      ...(e.param !== undefined ? { param: e.param } : {}),
+      transport: e.transport,
+      location: e.transport === "duckdb" && ran ? "duckdb" : null,
+      bytes: null,
+      seconds: 0,
+    };
+  });
 }
 
 async function schedule(

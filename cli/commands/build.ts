@@ -2,7 +2,7 @@
 import { readFileSync } from "node:fs";
 import { compileProject } from "../../compiler/compile-project.js";
 import type { Plan } from "../../compiler/plan-types.js";
-import { runPlan, PlanVersionError, StalePlanError } from "../../runtime/run-plan.js";
+import { duckdbMemoryLimit, runPlan, PlanVersionError, RunSettingsError, StalePlanError } from "../../runtime/run-plan.js";
 import { createOut, liveRunPrinter, printDiagnostics, printRunSummary } from "../console.js";
 
 export interface BuildCommandOptions {
@@ -11,10 +11,20 @@ export interface BuildCommandOptions {
   plan?: string;
   threads?: number;
   json?: boolean;
+  /** Print every edge and debug lines (DuckDB and shared-memory settings). */
+  verbose?: boolean;
+  /** DuckDB's memory limit: "4GB", "512MiB" or "40%" (default 50% of the machine's memory). */
+  duckdbMemory?: string;
 }
 
 export async function buildCommand(opts: BuildCommandOptions): Promise<number> {
   const out = createOut(!!opts.json);
+  try {
+    duckdbMemoryLimit(opts.duckdbMemory); // a bad --duckdb-memory is a usage error before compiling
+  } catch (err) {
+    out.error(`bp: --duckdb-memory: ${err instanceof Error ? err.message : String(err)}`);
+    return 2;
+  }
   let plan: Plan;
   if (opts.plan) {
     try {
@@ -44,14 +54,15 @@ export async function buildCommand(opts: BuildCommandOptions): Promise<number> {
     const run = await runPlan(plan, {
       projectDir: opts.projectDir,
       ...(opts.threads ? { threads: opts.threads } : {}),
-      onEvent: liveRunPrinter(out, plan.nodes.length),
+      ...(opts.duckdbMemory ? { duckdbMemory: opts.duckdbMemory } : {}),
+      onEvent: liveRunPrinter(out, plan.nodes.length, { verbose: !!opts.verbose }),
       signal: abort.signal,
     });
-    printRunSummary(out, run);
+    printRunSummary(out, run, { verbose: !!opts.verbose });
     if (opts.json) out.result(JSON.stringify(run, null, 2));
     return run.cancelled ? 130 : run.ok ? 0 : 1;
   } catch (err) {
-    if (err instanceof PlanVersionError) {
+    if (err instanceof PlanVersionError || err instanceof RunSettingsError) {
       out.error(`bp: ${err.message}`);
       return 2;
     }

@@ -5,7 +5,7 @@
 import type { DuckDBConnection } from "@duckdb/node-api";
 import type { MaterializeNode } from "../../compiler/plan-types.js";
 import { writeTableToLake } from "../lake/write-table.js";
-import type { RunContext } from "../run-context.js";
+import { edgeKey, recordEdge, type RunContext } from "../run-context.js";
 import { quoteIdent } from "../sql-quote.js";
 import { duckdbMessage, NodeError } from "./node-error.js";
 
@@ -15,7 +15,14 @@ export async function runMaterialize(ctx: RunContext, node: MaterializeNode): Pr
     const entry = await ctx.withConnection(async (conn) => writeTableToLake(ctx.lake, conn, await lakeSelect(conn, node.table), node.table));
     const withProducer = { ...entry, producedBy: node.table };
     ctx.written.set(node.table, withProducer);
-    ctx.edgeResults.push({ from: node.from, to: node.id, transport: "duckdb-to-parquet", bytes: entry.bytes, seconds: (performance.now() - started) / 1000 });
+    const seconds = (performance.now() - started) / 1000;
+    // From a TS model, the edge's record already says how its output entered DuckDB: add the write.
+    const loaded = ctx.edgeResults.get(edgeKey({ from: node.from, to: node.id }));
+    if (loaded) recordEdge(ctx, { ...loaded, lakeBytes: entry.bytes, lakeSeconds: seconds });
+    else {
+      const transport = ctx.outEdges.get(node.from)?.find((e) => e.to === node.id)?.transport ?? "duckdb-to-parquet";
+      recordEdge(ctx, { from: node.from, to: node.id, transport, location: "lake", bytes: entry.bytes, seconds });
+    }
     return { rows: entry.rows };
   } catch (err) {
     throw new NodeError({ cause: "io", message: `cannot write "${node.table}" to the lake: ${duckdbMessage(err)}` });

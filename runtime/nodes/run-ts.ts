@@ -1,61 +1,90 @@
 /**
  * A TS model: its inputs handed over as Arrow IPC files in shared memory (each written once and
- * shared), `run` executed in its own child process with the model's memory limit, logs streamed
+ * shared; in the disk folder when shared memory is short), `run` executed in its own child process with the model's memory limit, logs streamed
  * live, and the output file loaded into DuckDB only when a SQL model, a filter or a
  * materialization needs it there.
  */
 import path from "node:path";
 import type { TsNode } from "../../compiler/plan-types.js";
 import { arrowIPCFileToDuckDB } from "../arrow/arrow-to-duckdb.js";
-import { exportToShm, type RunContext } from "../run-context.js";
+import { claim, emitShmFallback, exportToShm, isEnospc, recordEdge, settleFile, type RunContext, type RunFile } from "../run-context.js";
 import type { EdgeResult } from "../run-events.js";
+import type { FileLocation } from "../shm-dir.js";
 import { quoteIdent } from "../sql-quote.js";
-import { runTsModel, type TsRunJob } from "../ts-child/run-ts-model.js";
+import { runTsModel, type TsRunJob, type TsRunResult } from "../ts-child/run-ts-model.js";
 import { duckdbMessage, NodeError } from "./node-error.js";
 
 export async function runTs(ctx: RunContext, node: TsNode): Promise<{ rows: number | null }> {
   const inputs: TsRunJob["inputs"] = [];
   const edges: EdgeResult[] = [];
+  const inputFiles = new Map<string, number>();
   for (const input of node.inputs) {
     const started = performance.now();
     const edge = ctx.outEdges.get(input.from)?.find((e) => e.to === node.id && e.param === input.param);
     if (edge?.transport === "shm") {
       // The producer's own output file, opened directly: nothing is copied.
       const file = ctx.tsOutputs.get(input.from)!;
-      inputs.push({ param: input.param, path: file, columns: input.columns ? [...input.columns] : null });
-      edges.push({ from: input.from, to: node.id, param: input.param, transport: "shm", bytes: 0, seconds: 0 });
+      inputs.push({ param: input.param, path: file.path, columns: input.columns ? [...input.columns] : null });
+      inputFiles.set(file.path, file.bytes);
+      edges.push({ from: input.from, to: node.id, param: input.param, transport: "shm", location: file.location, bytes: file.bytes, ...sharedUnlessFirst(ctx, file.path), seconds: 0 });
       continue;
     }
     const table = tableNameOf(ctx, input.from);
     let exported;
     try {
-      exported = await exportToShm(ctx, table, input.columns, input.filter);
+      exported = await exportToShm(ctx, table, input.columns, input.filter, `${table} -> ${node.name}`);
     } catch (err) {
       throw new NodeError({ cause: "io", file: node.at.file, message: `cannot hand "${input.table}" to ${node.name}: ${duckdbMessage(err)}` });
     }
     inputs.push({ param: input.param, path: exported.path, columns: null });
+    inputFiles.set(exported.path, exported.bytes);
+    const shared = sharedUnlessFirst(ctx, exported.path);
+    // A TS producer's output loaded into DuckDB only for this export: the load counts here.
+    const load = ctx.pendingLoads.get(input.from) ?? 0;
+    ctx.pendingLoads.delete(input.from);
     edges.push({
       from: input.from,
       to: node.id,
       param: input.param,
       transport: edge?.transport ?? "duckdb-to-shm",
-      bytes: exported.reused ? 0 : exported.bytes,
-      seconds: (performance.now() - started) / 1000,
+      location: exported.location,
+      bytes: exported.bytes,
+      ...shared,
+      seconds: (shared.shared ? 0 : (performance.now() - started) / 1000) + load,
     });
   }
 
-  const outputPath = path.join(ctx.shm.path, `${node.name}.out.arrow`);
-  let v8CrashDump = false; // V8's out-of-memory dump is noise: the failure message says what happened
-  const result = await runTsModel(
-    { model: node.name, modelFile: path.resolve(ctx.projectDir, node.at.file), inputs, outputPath, memoryMb: node.memoryMb, cwd: ctx.projectDir },
-    {
-      onLine: (stream, line) => {
-        if (stream === "stderr" && /^<--- Last few GCs --->/.test(line)) v8CrashDump = true;
-        if (!(v8CrashDump && stream === "stderr")) ctx.emit({ type: "log", id: node.id, name: node.name, stream, line });
-      },
-      signal: ctx.signal,
-    },
-  );
+  // The output goes to shared memory when there is room for about as much as the inputs.
+  const what = `output of ${node.name}`;
+  const outName = `${node.name}.out.arrow`;
+  const estimate = [...inputFiles.values()].reduce((a, b) => a + b, 0);
+  const placement = ctx.shm.place(estimate);
+  if (placement.location === "disk" && !ctx.shm.fallback) emitShmFallback(ctx, what, "no-room", estimate, placement.free, placement.dir);
+  let outputPath = path.join(placement.dir, outName);
+  let location: FileLocation = placement.location;
+  let result: TsRunResult;
+  try {
+    result = await runChild(ctx, node, inputs, outputPath);
+  } finally {
+    placement.release();
+  }
+  if (!result.ok && location === "shm" && result.message.includes(outputPath) && isEnospc(result.message)) {
+    // Shared memory filled up under the child: run it again with its output on disk.
+    const dir = ctx.shm.diskDir();
+    emitShmFallback(ctx, what, "enospc-rerun", estimate, ctx.shm.free(), dir);
+    outputPath = path.join(dir, outName);
+    location = "disk";
+    result = await runChild(ctx, node, inputs, outputPath);
+  }
+
+  // How each input was opened in the child: mapped (zero-copy) or read into memory.
+  for (const e of edges) {
+    const read = result.ok ? result.reads?.find((r) => r.param === e.param) : undefined;
+    recordEdge(ctx, read ? { ...e, readMode: read.mode, seconds: e.seconds + read.ms / 1000 } : e);
+    if (read?.mode === "read") {
+      ctx.emit({ type: "log", id: node.id, name: node.name, stream: "stderr", line: `bp: input "${e.param}" was read into memory, not mapped${read.reason ? ` (${read.reason})` : ""}` });
+    }
+  }
   if (!result.ok) {
     const { line, column } = userFrame(result.stack, node.at.file);
     throw new NodeError({
@@ -66,20 +95,32 @@ export async function runTs(ctx: RunContext, node: TsNode): Promise<{ rows: numb
       ...(result.stack ? { stack: result.stack } : {}),
     });
   }
-  // How each input was opened in the child: mapped (zero-copy) or read into memory.
-  for (const e of edges) {
-    const read = result.reads?.find((r) => r.param === e.param);
-    ctx.edgeResults.push(read ? { ...e, readMode: read.mode, seconds: e.seconds + read.ms / 1000 } : e);
-    if (read?.mode === "read") {
-      ctx.emit({ type: "log", id: node.id, name: node.name, stream: "stderr", line: `bp: input "${e.param}" was read into memory, not mapped${read.reason ? ` (${read.reason})` : ""}` });
-    }
-  }
   if (node.schema) checkDeclaredSchema(node, result.schema.map((c) => c.name));
-  ctx.tsOutputs.set(node.id, outputPath);
+  const output = settleFile(ctx, what, { path: outputPath, bytes: result.bytes, location });
+  ctx.tsOutputs.set(node.id, output);
 
   const needsDuckDB = (ctx.outEdges.get(node.id) ?? []).some((e) => e.transport !== "shm");
-  if (needsDuckDB) await loadIntoDuckDB(ctx, node, outputPath);
+  if (needsDuckDB) await loadIntoDuckDB(ctx, node, output);
   return { rows: result.rows };
+}
+
+function runChild(ctx: RunContext, node: TsNode, inputs: TsRunJob["inputs"], outputPath: string): Promise<TsRunResult> {
+  let v8CrashDump = false; // V8's out-of-memory dump is noise: the failure message says what happened
+  return runTsModel(
+    { model: node.name, modelFile: path.resolve(ctx.projectDir, node.at.file), inputs, outputPath, memoryMb: node.memoryMb, cwd: ctx.projectDir },
+    {
+      onLine: (stream, line) => {
+        if (stream === "stderr" && /^<--- Last few GCs --->/.test(line)) v8CrashDump = true;
+        if (!(v8CrashDump && stream === "stderr")) ctx.emit({ type: "log", id: node.id, name: node.name, stream, line });
+      },
+      signal: ctx.signal,
+    },
+  );
+}
+
+/** `{}` for the first edge reading `file` (it counts the bytes), `{ shared: true }` for the others. */
+function sharedUnlessFirst(ctx: RunContext, file: string): { shared?: true } {
+  return claim(ctx, file) ? {} : { shared: true };
 }
 
 /** The DuckDB object holding a node's output: the source table's view or the model's table. */
@@ -108,12 +149,12 @@ function checkDeclaredSchema(node: TsNode, actual: readonly string[]): void {
 }
 
 /** Loads the output into DuckDB under the model's name, cast to the declared schema when there is one. */
-async function loadIntoDuckDB(ctx: RunContext, node: TsNode, file: string): Promise<void> {
+async function loadIntoDuckDB(ctx: RunContext, node: TsNode, file: RunFile): Promise<void> {
   const started = performance.now();
   const raw = node.schema ? `${node.name}__bp_raw` : node.name;
   try {
     await ctx.withConnection(async (conn) => {
-      await arrowIPCFileToDuckDB(conn, file, raw);
+      await arrowIPCFileToDuckDB(conn, file.path, raw);
       if (node.schema) {
         const casts = node.schema.map((c) => `CAST(${quoteIdent(c.name)} AS ${c.type}) AS ${quoteIdent(c.name)}`).join(", ");
         await conn.run(`CREATE TABLE ${quoteIdent(node.name)} AS SELECT ${casts} FROM ${quoteIdent(raw)}`);
@@ -123,12 +164,16 @@ async function loadIntoDuckDB(ctx: RunContext, node: TsNode, file: string): Prom
   } catch (err) {
     throw new NodeError({ cause: "schema", file: node.at.file, message: `cannot load the output of ${node.name} into DuckDB: ${duckdbMessage(err)}` });
   }
+  const seconds = (performance.now() - started) / 1000;
+  // The load is done once; the first edge into DuckDB counts its bytes and time, the others share it.
+  let loadCounted = false;
   for (const e of ctx.outEdges.get(node.id) ?? []) {
-    if (e.transport === "shm-to-duckdb" || e.transport === "shm-via-duckdb") {
-      ctx.edgeResults.push({ from: node.id, to: e.to, transport: "shm-to-duckdb", bytes: null, seconds: (performance.now() - started) / 1000 });
-      break;
-    }
+    if (e.transport !== "shm-to-duckdb") continue;
+    const first = !loadCounted;
+    loadCounted = true;
+    recordEdge(ctx, { from: node.id, to: e.to, transport: e.transport, location: file.location, bytes: file.bytes, ...sharedUnlessFirst(ctx, file.path), seconds: first ? seconds : 0 });
   }
+  if (!loadCounted) ctx.pendingLoads.set(node.id, seconds);
 }
 
 /** The first stack frame in the model's own file, if any: `.../models/x.ts:12:9`. */
