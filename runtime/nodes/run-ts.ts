@@ -4,6 +4,7 @@
  * live, and the output file loaded into DuckDB only when a SQL model, a filter or a
  * materialization needs it there.
  */
+import type { DuckDBConnection } from "@duckdb/node-api";
 import path from "node:path";
 import type { TsNode } from "../../compiler/plan-types.js";
 import { arrowIPCFileToDuckDB } from "../arrow/arrow-to-duckdb.js";
@@ -156,12 +157,14 @@ async function loadIntoDuckDB(ctx: RunContext, node: TsNode, file: RunFile): Pro
     await ctx.withConnection(async (conn) => {
       await arrowIPCFileToDuckDB(conn, file.path, raw);
       if (node.schema) {
+        await checkLosslessCasts(conn, node, raw);
         const casts = node.schema.map((c) => `CAST(${quoteIdent(c.name)} AS ${c.type}) AS ${quoteIdent(c.name)}`).join(", ");
         await conn.run(`CREATE TABLE ${quoteIdent(node.name)} AS SELECT ${casts} FROM ${quoteIdent(raw)}`);
         await conn.run(`DROP TABLE ${quoteIdent(raw)}`);
       }
     });
   } catch (err) {
+    if (err instanceof NodeError) throw err;
     throw new NodeError({ cause: "schema", file: node.at.file, message: `cannot load the output of ${node.name} into DuckDB: ${duckdbMessage(err)}` });
   }
   const seconds = (performance.now() - started) / 1000;
@@ -174,6 +177,31 @@ async function loadIntoDuckDB(ctx: RunContext, node: TsNode, file: RunFile): Pro
     recordEdge(ctx, { from: node.id, to: e.to, transport: e.transport, location: file.location, bytes: file.bytes, ...sharedUnlessFirst(ctx, file.path), seconds: first ? seconds : 0 });
   }
   if (!loadCounted) ctx.pendingLoads.set(node.id, seconds);
+}
+
+/**
+ * A declared type must hold the returned values: 1.7 into a BIGINT column, or 300 into TINYINT,
+ * is an error naming the column and a value, not a silent rounding.
+ */
+async function checkLosslessCasts(conn: DuckDBConnection, node: TsNode, raw: string): Promise<void> {
+  const described = await conn.runAndReadAll(`DESCRIBE ${quoteIdent(raw)}`);
+  const actual = new Map(described.getRowObjectsJS().map((r) => [String(r["column_name"]).toLowerCase(), String(r["column_type"])]));
+  for (const c of node.schema!) {
+    const from = actual.get(c.name.toLowerCase());
+    if (from === undefined || from === c.type) continue;
+    const col = quoteIdent(c.name);
+    const reader = await conn.runAndReadAll(
+      `SELECT ${col}::VARCHAR FROM ${quoteIdent(raw)} WHERE ${col} IS NOT NULL AND (TRY_CAST(${col} AS ${c.type}) IS NULL OR TRY_CAST(${col} AS ${c.type}) IS DISTINCT FROM ${col}) LIMIT 1`,
+    );
+    const bad = reader.getRows()[0]?.[0];
+    if (bad !== undefined) {
+      throw new NodeError({
+        cause: "schema",
+        file: node.at.file,
+        message: `run() returned ${from} values in column "${c.name}" that its declared type ${c.type} cannot hold exactly, e.g. ${String(bad)}; change the declared type in columns: {...} or convert the values in run()`,
+      });
+    }
+  }
 }
 
 /** The first stack frame in the model's own file, if any: `.../models/x.ts:12:9`. */

@@ -97,3 +97,34 @@ describe("a SQL model that fails at run time", () => {
     expect(treeDigest(path.join(dir, ".bp/lake"))).toBe(before);
   });
 });
+
+describe("a TS model whose values do not fit its declared columns", () => {
+  it("fails naming the column and a value instead of rounding silently", async () => {
+    const dir = writeProject(
+      {
+        "models/lossy.ts": `import { model } from "bauplan-ts";
+export default model({
+  inputs: {},
+  columns: { id: "BIGINT", small: "TINYINT" },
+  materialize: true,
+  run() { return [{ id: 1, small: 1 }, { id: 1.7, small: 2 }]; },
+});
+`,
+        "models/overflow.ts": `import { model } from "bauplan-ts";
+export default model({
+  inputs: {},
+  columns: { small: "TINYINT" },
+  materialize: true,
+  run() { return [{ small: 300 }]; },
+});
+`,
+      },
+      "lossy",
+    );
+    dirs.push(dir);
+    const r = await bp(["build", "-p", dir]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/models\/lossy\.ts: run\(\) returned DOUBLE values in column "id" that its declared type BIGINT cannot hold exactly, e\.g\. 1\.7/);
+    expect(r.stderr).toMatch(/models\/overflow\.ts: .*column "small" .*TINYINT.*e\.g\. 300/);
+  });
+});
