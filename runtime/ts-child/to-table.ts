@@ -159,7 +159,7 @@ export function arrowTypeForDuckDb(duckType: string): DataType | null {
  * Anything else throws BadReturnError.
  */
 export function toTable(value: unknown, declaredColumns?: Readonly<Record<string, string>> | null): Table {
-  if (isArrowTable(value)) return value;
+  if (isArrowTable(value)) return decodeDictionaries(value);
   if (!Array.isArray(value)) throw badReturn(describeValue(value));
   if (value.length === 0) {
     const declared = declaredColumns ? Object.entries(declaredColumns) : [];
@@ -184,4 +184,21 @@ export function toTable(value: unknown, declaredColumns?: Readonly<Record<string
   const bad = value.findIndex((row) => !isPlainObject(row));
   if (bad >= 0) throw badReturn(`an array whose element ${bad} is ${describeValue(value[bad])}`);
   return rowsToTable(value as Record<string, unknown>[]);
+}
+
+/**
+ * Dictionary-encoded columns (what `vectorFromArray(["a", ...])` makes) are decoded to their value
+ * type: DuckDB has no dictionary columns, and a table split into batches would otherwise carry
+ * replacement dictionaries, which the Arrow IPC file format cannot hold.
+ */
+export function decodeDictionaries(table: Table): Table {
+  if (!table.schema.fields.some((f) => DataType.isDictionary(f.type))) return table;
+  const columns: Record<string, Vector> = {};
+  for (const field of table.schema.fields) {
+    const column = table.getChild(field.name)!;
+    columns[field.name] = DataType.isDictionary(field.type)
+      ? vectorFromArray(Array.from({ length: column.length }, (_, i) => column.get(i)), field.type.dictionary)
+      : column;
+  }
+  return new Table(columns);
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { Float64, Table, tableFromArrays, vectorFromArray } from "apache-arrow";
-import { arrowTypeForDuckDb, BadReturnError, describeValue, rowsToTable, toTable } from "../../runtime/ts-child/to-table.js";
+import { arrowTypeForDuckDb, BadReturnError, decodeDictionaries, describeValue, rowsToTable, toTable } from "../../runtime/ts-child/to-table.js";
 
 const types = (t: Table) => t.schema.fields.map((f) => `${f.name}:${String(f.type)}`);
 
@@ -53,5 +53,21 @@ describe("toTable (in process)", () => {
     expect(describeValue(() => 1)).toBe("a function");
     expect(describeValue(vectorFromArray([1], new Float64()))).toMatch(/apache-arrow Vector/);
     expect(describeValue(new (class Foo {})())).toBe("an instance of Foo");
+  });
+});
+
+describe("decodeDictionaries", () => {
+  it("decodes dictionary columns, also across batches, so the table can be written as an IPC file", async () => {
+    const { tableToIPC, tableFromIPC, DataType } = await import("apache-arrow");
+    const ragged = new Table({ a: vectorFromArray([1, 2, 3]), b: vectorFromArray(["x"]) });
+    expect(() => tableToIPC(ragged, "file")).toThrow(/dictionar/i);
+    const decoded = decodeDictionaries(ragged);
+    expect(DataType.isDictionary(decoded.schema.fields[1]!.type)).toBe(false);
+    const back = tableFromIPC(tableToIPC(decoded, "file"));
+    expect(back.toArray().map((r) => r.toJSON())).toEqual([
+      { a: 1, b: "x" },
+      { a: 2, b: null },
+      { a: 3, b: null },
+    ]);
   });
 });
