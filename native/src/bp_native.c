@@ -23,7 +23,17 @@
  *   isMapped(buffer) -> boolean
  *     True for an ArrayBuffer (or a view of one) created by mapFile (empty files excepted).
  *
+ *   release(buffer) -> boolean
+ *     Detaches a mapFile ArrayBuffer (given itself or a view of it): every view of it becomes
+ *     empty (reads give undefined, never a fault) and the mapping is unmapped as soon as Node
+ *     frees the backing store, instead of at some later garbage collection. For a file that is
+ *     deleted next, this returns its pages (e.g. /dev/shm space) right away. False (and nothing
+ *     done) for a buffer that mapFile did not create or that is already detached.
+ *
  *   abi -> number   version of this interface, checked by the JS loader.
+ *
+ * The DuckDB <-> Arrow bridge (duckdbBind, exportStrings, importStrings, ...; its own version in
+ * duckdbAbi) lives in duckdb_bridge.c.
  */
 #define _GNU_SOURCE
 #include <node_api.h>
@@ -37,6 +47,8 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include "duckdb_bridge.h"
 
 #define BP_NATIVE_ABI 1
 
@@ -385,6 +397,32 @@ static napi_value advise(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+static napi_value release_mapping(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  bool released = false;
+  napi_valuetype type;
+  if (argc >= 1 && napi_typeof(env, argv[0], &type) == napi_ok && type == napi_object) {
+    bool is_ab = false, is_ta = false, is_dv = false;
+    napi_is_arraybuffer(env, argv[0], &is_ab);
+    napi_is_typedarray(env, argv[0], &is_ta);
+    napi_is_dataview(env, argv[0], &is_dv);
+    napi_value buffer;
+    uint8_t *start;
+    size_t len;
+    bool tagged = false, detached = true;
+    if ((is_ab || is_ta || is_dv) && buffer_of(env, argv[0], &buffer, &start, &len) &&
+        napi_check_object_type_tag(env, buffer, &MAPPED_TAG, &tagged) == napi_ok && tagged &&
+        napi_is_detached_arraybuffer(env, buffer, &detached) == napi_ok && !detached) {
+      released = napi_detach_arraybuffer(env, buffer) == napi_ok;
+    }
+  }
+  napi_value result;
+  NAPI_CALL(env, napi_get_boolean(env, released, &result));
+  return result;
+}
+
 static napi_value init(napi_env env, napi_value exports) {
   napi_value fn;
   NAPI_CALL(env, napi_create_function(env, "mapFile", NAPI_AUTO_LENGTH, map_file, NULL, &fn));
@@ -393,9 +431,12 @@ static napi_value init(napi_env env, napi_value exports) {
   NAPI_CALL(env, napi_set_named_property(env, exports, "advise", fn));
   NAPI_CALL(env, napi_create_function(env, "isMapped", NAPI_AUTO_LENGTH, is_mapped, NULL, &fn));
   NAPI_CALL(env, napi_set_named_property(env, exports, "isMapped", fn));
+  NAPI_CALL(env, napi_create_function(env, "release", NAPI_AUTO_LENGTH, release_mapping, NULL, &fn));
+  NAPI_CALL(env, napi_set_named_property(env, exports, "release", fn));
   napi_value abi;
   NAPI_CALL(env, napi_create_int32(env, BP_NATIVE_ABI, &abi));
   NAPI_CALL(env, napi_set_named_property(env, exports, "abi", abi));
+  NAPI_CALL(env, bp_duckdb_bridge_init(env, exports));
   return exports;
 }
 

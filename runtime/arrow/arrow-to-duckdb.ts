@@ -3,11 +3,15 @@
  *
  * CREATE TABLE with the mapped types, then DuckDB data chunks of 2048 rows (the vector size) are
  * filled column by column straight from the Arrow buffers and handed to an appender:
- * fixed-width values are memcpy'd into the vector (`copy_data_to_vector`), null bitmaps are bit
- * copies into the validity mask, strings are written as inline `string_t`s (<= 12 bytes) in bulk
- * and through `vector_assign_string_element_len` otherwise (see `writeStringsToVector`, kept
- * separate so native code can replace it). Rows of several record batches share chunks, and
- * sliced/offset arrays are honoured.
+ * fixed-width values are memcpy'd into the vector, null bitmaps are bit copies into the validity
+ * mask, strings are written as inline `string_t`s (<= 12 bytes) or as longer ones. Native path
+ * (bp's addon, ./bridge.ts; the default when built): one C call per column per chunk
+ * (`importFixed`, `importBool`, `importStrings`); long strings are borrowed, i.e. the `string_t`s
+ * point into the Arrow data buffer and DuckDB copies them when the chunk is appended, so record
+ * batches are kept alive until an explicit appender flush. JS path (BP_NO_NATIVE=1, or no addon):
+ * the bindings' `copy_data_to_vector` and `writeStringsToVector` (one bindings call per long
+ * string, copied into the vector). Rows of several record batches share chunks, and
+ * sliced/offset arrays are honoured. UTF-8 is checked in JS before anything is written.
  */
 import fs from "node:fs";
 import { isUtf8 } from "node:buffer";
@@ -27,11 +31,15 @@ import {
   Type,
 } from "apache-arrow";
 import { copyBits, fillBits } from "./bits.js";
+import { nativeAddon } from "../native/index.js";
+import { bridgeCounters, chooseBridge, type DuckDBBridge } from "./bridge.js";
 import { arrowSchemaToColumns, parseDecimal } from "./types.js";
 
 const T = duckdb.Type;
 /** DuckDB's vector size: rows per data chunk. */
 const VECTOR_SIZE: number = duckdb.vector_size();
+/** Native path: chunks appended between explicit appender flushes (DuckDB's own flush interval is 100). */
+const BORROW_FLUSH_CHUNKS = 100;
 
 export interface ArrowToDuckDBOptions {
   /** `CREATE OR REPLACE TABLE` instead of failing when the table exists. */
@@ -51,13 +59,29 @@ export async function arrowTableToDuckDB(
   return loadBatches(conn, table.schema, table.batches, tableName, options);
 }
 
-/** Same as arrowTableToDuckDB for an Arrow IPC file (file or stream format), read one batch at a time. */
+/**
+ * Same as arrowTableToDuckDB for an Arrow IPC file (file or stream format). With bp's addon the
+ * file is memory-mapped (copy-on-write, never written) and the record batches are views into the
+ * mapping; without it (or with BP_NO_MMAP=1) it is read one batch at a time.
+ */
 export async function arrowIPCFileToDuckDB(
   conn: DuckDBConnection,
   filePath: string,
   tableName: string,
   options: ArrowToDuckDBOptions = {},
 ): Promise<{ rows: number }> {
+  const mapped = mapFileOrNull(filePath);
+  if (mapped !== null) {
+    try {
+      const reader = RecordBatchReader.from(mapped.bytes);
+      reader.open();
+      return await loadBatches(conn, reader.schema, reader, tableName, options);
+    } finally {
+      // DuckDB holds its own copy now: unmap at once (the file is usually deleted next, and its
+      // /dev/shm pages are only freed once no mapping is left), not at a later GC.
+      mapped.release();
+    }
+  }
   const handle = await fs.promises.open(filePath, "r");
   try {
     const reader = await RecordBatchReader.from(handle);
@@ -79,8 +103,9 @@ async function loadBatches(
   if (columns.length === 0) throw new Error(`cannot create table ${tableName}: the Arrow schema has no columns`);
   const logicalTypes = columns.map((c) => logicalTypeFor(c.type));
   const chunk = duckdb.create_data_chunk(logicalTypes);
+  const { bridge } = chooseBridge();
   const writers = schema.fields.map((f, i) =>
-    createWriter(f, duckdb.data_chunk_get_vector(chunk, i), logicalTypes[i]!),
+    createWriter(f, duckdb.data_chunk_get_vector(chunk, i), logicalTypes[i]!, bridge),
   );
 
   const ddl =
@@ -101,17 +126,27 @@ async function loadBatches(
     const chunkWrapper = new DuckDBDataChunk(chunk);
     let fill = 0;
     let rows = 0;
+    // Native path: long strings are borrowed (the chunk points into the Arrow buffers), so every
+    // record batch stays referenced until the appender has been flushed after its rows.
+    let live: RecordBatch[] = [];
+    let chunksSinceFlush = 0;
     const flush = (): void => {
       for (const w of writers) w.finishChunk(fill);
       duckdb.data_chunk_set_size(chunk, fill);
       appender.appendDataChunk(chunkWrapper);
       duckdb.data_chunk_reset(chunk);
       fill = 0;
+      if (bridge && ++chunksSinceFlush >= BORROW_FLUSH_CHUNKS) {
+        appender.flushSync(); // DuckDB now holds its own copy of every appended string
+        chunksSinceFlush = 0;
+        live = live.slice(-1); // the current batch may still have rows for the next chunk
+      }
     };
     try {
       for await (const batch of batches) {
         const n = batch.numRows;
         if (n === 0) continue;
+        if (bridge) live.push(batch);
         const children = batch.data.children;
         if (children.length !== writers.length) {
           throw new Error(`record batch has ${children.length} columns, schema has ${writers.length}`);
@@ -127,6 +162,7 @@ async function loadBatches(
       }
       if (fill > 0) flush();
       appender.closeSync();
+      live = [];
     } catch (e) {
       try {
         appender.clear();
@@ -142,6 +178,24 @@ async function loadBatches(
     if (ownTransaction) await conn.run("ROLLBACK").catch(() => undefined);
     throw e;
   }
+}
+
+/**
+ * The file's bytes as a mapping, and how to unmap it; null (read the file instead) without the
+ * addon, with BP_NO_MMAP=1, for an empty file, or when mapping fails (e.g. a missing file: the read
+ * path reports it as usual).
+ */
+function mapFileOrNull(filePath: string): { bytes: Uint8Array; release(): void } | null {
+  const addon = nativeAddon();
+  if (addon === null) return null;
+  let buffer: ArrayBuffer;
+  try {
+    buffer = addon.mapFile(filePath, "private");
+  } catch {
+    return null;
+  }
+  if (buffer.byteLength === 0) return null;
+  return { bytes: new Uint8Array(buffer), release: () => void addon.release?.(buffer) };
 }
 
 function quoteIdent(name: string): string {
@@ -189,7 +243,11 @@ abstract class ColumnWriter {
   protected readonly validity = new Uint8Array(VECTOR_SIZE / 8).fill(0xff);
   protected hasNulls = false;
 
-  constructor(protected readonly vector: duckdb.Vector) {}
+  constructor(
+    protected readonly vector: duckdb.Vector,
+    /** The addon's bridge (null: JS path). */
+    protected readonly native: DuckDBBridge | null = null,
+  ) {}
 
   /** Rows [src, src + n) of `data` into rows [dst, dst + n) of the chunk. */
   write(data: Data, src: number, dst: number, n: number): void {
@@ -230,11 +288,18 @@ class CopyWriter extends ColumnWriter {
   constructor(
     vector: duckdb.Vector,
     private readonly width: number,
+    native: DuckDBBridge | null,
   ) {
-    super(vector);
+    super(vector, native);
   }
   protected writeValues(data: Data, src: number, dst: number, n: number): void {
     const values = data.values as ArrayBufferView;
+    if (this.native) {
+      this.native.importFixed(this.vector, dst, n, this.width, values, src * this.width);
+      bridgeCounters.importNative += n;
+      return;
+    }
+    bridgeCounters.importJs += n;
     duckdb.copy_data_to_vector(
       this.vector,
       dst * this.width,
@@ -258,6 +323,12 @@ class BoolWriter extends ColumnWriter {
   private readonly staging = new Uint8Array(VECTOR_SIZE);
   protected writeValues(data: Data, src: number, dst: number, n: number): void {
     const bits = data.values as Uint8Array;
+    if (this.native) {
+      this.native.importBool(this.vector, dst, n, bits, data.offset + src);
+      bridgeCounters.importNative += n;
+      return;
+    }
+    bridgeCounters.importJs += n;
     const staging = this.staging;
     for (let i = 0, b = data.offset + src; i < n; i++, b++) staging[i] = (bits[b >> 3]! >> (b & 7)) & 1;
     duckdb.copy_data_to_vector(this.vector, dst, staging.buffer, 0, n);
@@ -274,6 +345,7 @@ class NarrowDecimalWriter extends ColumnWriter {
     super(vector);
   }
   protected writeValues(data: Data, src: number, dst: number, n: number): void {
+    bridgeCounters.importJs += n;
     const values = data.values as Uint32Array; // 4 words per value, little-endian
     const base = src * 4;
     if (this.width === 8) {
@@ -304,6 +376,7 @@ class RescaleWriter extends ColumnWriter {
     super(vector);
   }
   protected writeValues(data: Data, src: number, dst: number, n: number): void {
+    bridgeCounters.importJs += n;
     const values = data.values as Int32Array | BigInt64Array;
     const { multiply, divide, staging } = this;
     for (let i = 0; i < n; i++) {
@@ -336,8 +409,9 @@ class StringWriter extends ColumnWriter {
     private readonly column: string,
     private readonly large: boolean,
     private readonly utf8: boolean,
+    native: DuckDBBridge | null,
   ) {
-    super(vector);
+    super(vector, native);
   }
   protected writeValues(data: Data, src: number, dst: number, n: number): void {
     const { starts, ends } = this.ranges;
@@ -348,6 +422,15 @@ class StringWriter extends ColumnWriter {
       }
       this.checked.add(data);
     }
+    if (this.native) {
+      // string i of the slice: [valueOffsets[src + i], valueOffsets[src + i + 1]) of values
+      const offsets = data.valueOffsets as unknown as Int32Array | BigInt64Array;
+      // borrowed: loadBatches keeps the batch alive until the appender is flushed
+      this.native.importStrings(this.vector, dst, n, data.values as Uint8Array, offsets, src, this.validity, undefined, true);
+      bridgeCounters.importNative += n;
+      return;
+    }
+    bridgeCounters.importJs += n;
     if (this.large) {
       const o = data.valueOffsets as unknown as BigInt64Array;
       const w = new Int32Array(o.buffer, o.byteOffset, o.length * 2);
@@ -454,8 +537,9 @@ class DictionaryStringWriter extends ColumnWriter {
   constructor(
     vector: duckdb.Vector,
     private readonly column: string,
+    native: DuckDBBridge | null,
   ) {
-    super(vector);
+    super(vector, native);
   }
   protected writeValues(data: Data, src: number, dst: number, n: number): void {
     const dictVector = data.dictionary;
@@ -488,6 +572,13 @@ class DictionaryStringWriter extends ColumnWriter {
       starts[i] = dict.starts[k]!;
       ends[i] = dict.ends[k]!;
     }
+    if (this.native) {
+      // borrowed from the flattened dictionary, which lives as long as the batch (see loadBatches)
+      this.native.importStrings(this.vector, dst, n, dict.bytes, starts, 0, this.validity, ends, true);
+      bridgeCounters.importNative += n;
+      return;
+    }
+    bridgeCounters.importJs += n;
     writeStringsToVector(this.vector, dst, n, dict.bytes, starts, ends, this.validity, this.scratch);
   }
 }
@@ -535,7 +626,7 @@ function concatBytes(parts: Uint8Array[], total: number): Uint8Array {
  * rows whose bit in `validity` is clear are skipped. Strings of <= 12 bytes are built as inline
  * `string_t`s (uint32 length + zero-padded bytes) in `scratch` and copied with one memcpy; longer
  * ones go through `vector_assign_string_element_len`, which copies them into the vector's string
- * heap. This is the function to replace with native code.
+ * heap. The JS path; the addon's importStrings does the same in one call per vector.
  */
 export function writeStringsToVector(
   vector: duckdb.Vector,
@@ -574,17 +665,17 @@ export function writeStringsToVector(
   }
 }
 
-function createWriter(field: Field, vector: duckdb.Vector, logicalType: duckdb.LogicalType): ColumnWriter {
+function createWriter(field: Field, vector: duckdb.Vector, logicalType: duckdb.LogicalType, native: DuckDBBridge | null): ColumnWriter {
   const type: DataType = field.type;
   switch (type.typeId) {
     case Type.Null:
       return new NullWriter(vector);
     case Type.Bool:
-      return new BoolWriter(vector);
+      return new BoolWriter(vector, native);
     case Type.Int:
-      return new CopyWriter(vector, (type as unknown as { bitWidth: number }).bitWidth / 8);
+      return new CopyWriter(vector, (type as unknown as { bitWidth: number }).bitWidth / 8, native);
     case Type.Float:
-      return new CopyWriter(vector, (type as unknown as { precision: number }).precision === 1 ? 4 : 8);
+      return new CopyWriter(vector, (type as unknown as { precision: number }).precision === 1 ? 4 : 8, native);
     case Type.Decimal: {
       switch (duckdb.decimal_internal_type(logicalType)) {
         case T.SMALLINT:
@@ -594,7 +685,7 @@ function createWriter(field: Field, vector: duckdb.Vector, logicalType: duckdb.L
         case T.BIGINT:
           return new NarrowDecimalWriter(vector, 8);
         default:
-          return new CopyWriter(vector, 16);
+          return new CopyWriter(vector, 16, native);
       }
     }
     case Type.Utf8:
@@ -602,14 +693,14 @@ function createWriter(field: Field, vector: duckdb.Vector, logicalType: duckdb.L
     case Type.LargeUtf8:
     case Type.LargeBinary: {
       const large = type.typeId === Type.LargeUtf8 || type.typeId === Type.LargeBinary;
-      return new StringWriter(vector, field.name, large, type.typeId === Type.Utf8 || type.typeId === Type.LargeUtf8);
+      return new StringWriter(vector, field.name, large, type.typeId === Type.Utf8 || type.typeId === Type.LargeUtf8, native);
     }
     case Type.Dictionary:
-      return new DictionaryStringWriter(vector, field.name);
+      return new DictionaryStringWriter(vector, field.name, native);
     case Type.Date: {
       // DateDay -> DATE (int32 days); DateMillisecond -> TIMESTAMP_MS (int64 ms)
       const unit = (type as unknown as { unit: DateUnit }).unit;
-      return new CopyWriter(vector, unit === DateUnit.DAY ? 4 : 8);
+      return new CopyWriter(vector, unit === DateUnit.DAY ? 4 : 8, native);
     }
     case Type.Timestamp: {
       const { unit, timezone } = type as unknown as { unit: TimeUnit; timezone?: string | null };
@@ -619,13 +710,13 @@ function createWriter(field: Field, vector: duckdb.Vector, logicalType: duckdb.L
         if (unit === TimeUnit.MILLISECOND) return new RescaleWriter(vector, 1_000n, 1n);
         return new RescaleWriter(vector, 1n, 1_000n);
       }
-      return new CopyWriter(vector, 8);
+      return new CopyWriter(vector, 8, native);
     }
     case Type.Time: {
       const unit = (type as unknown as { unit: TimeUnit }).unit;
       if (unit === TimeUnit.SECOND) return new RescaleWriter(vector, 1_000_000n, 1n);
       if (unit === TimeUnit.MILLISECOND) return new RescaleWriter(vector, 1_000n, 1n);
-      return new CopyWriter(vector, 8); // Time64 µs -> TIME, Time64 ns -> TIME_NS
+      return new CopyWriter(vector, 8, native); // Time64 µs -> TIME, Time64 ns -> TIME_NS
     }
     default:
       // arrowSchemaToColumns already rejected everything else

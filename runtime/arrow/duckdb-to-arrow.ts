@@ -2,10 +2,13 @@
  * DuckDB result -> Arrow, through column buffers.
  *
  * The query is streamed chunk by chunk (DuckDB's vector size, 2048 rows); chunks are appended to
- * per-column Arrow buffers and every ~64k rows the buffers become one RecordBatch. Fixed-width
- * columns are byte copies of the DuckDB vector (`vector_get_data`), validity masks are bit copies,
- * and strings/blobs are copied as raw bytes into Arrow offsets + data buffers (see
- * `copyDuckDBStrings`, the one per-row loop, kept separate so native code can replace it).
+ * per-column Arrow buffers and every ~64k rows the buffers become one RecordBatch.
+ *
+ * Native path (bp's addon, ./bridge.ts; the default when it is built): one C call per column per
+ * chunk copies the vector straight into the Arrow buffers: a memcpy for fixed-width values, string_t
+ * -> int32 offsets + bytes for strings/blobs, plus the validity bits. JS path (BP_NO_NATIVE=1, or no
+ * addon): fixed-width columns are byte copies of `vector_get_data` (which copies once more),
+ * validity masks are bit copies, and strings/blobs go through `copyDuckDBStrings`.
  */
 import fs from "node:fs";
 import duckdb from "@duckdb/node-bindings";
@@ -23,6 +26,7 @@ import {
 } from "apache-arrow";
 import type { ColumnSchema } from "../../compiler/plan-types.js";
 import { copyBits, countSetBits, fillBits } from "./bits.js";
+import { bridgeCounters, chooseBridge, type CopyPath, type DuckDBBridge } from "./bridge.js";
 import { duckdbTypeToArrow } from "./types.js";
 
 /** Rows per Arrow RecordBatch (a batch is closed at the first chunk boundary at or after this). */
@@ -31,15 +35,27 @@ export const TARGET_BATCH_ROWS = 64 * 1024;
 const MAX_BATCH_STRING_BYTES = 256 * 1024 * 1024;
 
 const T = duckdb.Type;
+/**
+ * Rows a batch's buffers are first sized for: a batch is closed at the first chunk boundary at or
+ * after TARGET_BATCH_ROWS, so it holds at most TARGET_BATCH_ROWS - 1 + one chunk (never regrown).
+ */
+const BATCH_CAPACITY = TARGET_BATCH_ROWS + duckdb.vector_size();
 
 // ---------------------------------------------------------------------------------------------
 // Per-column builders
 
-/** Accumulates the null bitmap of one column; the bitmap is allocated only once a NULL shows up. */
+/**
+ * Accumulates the null bitmap of one column. JS path (append): the bitmap is allocated only once a
+ * NULL shows up. Native path (nativeBitmap + addNative): the addon writes every bit; a batch
+ * without NULLs still gets no bitmap.
+ */
 class ValidityBuilder {
   private bitmap: Uint8Array | null = null;
   private length = 0;
   private nullCount = 0;
+  /** Native path: the bitmap last handed off, and one free for reuse (see recycle()). */
+  private handed: Uint8Array | null = null;
+  private spare: Uint8Array | null = null;
 
   /** Appends the validity of `rows` rows of `vector`; returns DuckDB's mask (null = all valid). */
   append(vector: duckdb.Vector, rows: number): Uint8Array | null {
@@ -65,6 +81,24 @@ class ValidityBuilder {
     return mask;
   }
 
+  /** Native path: the bitmap of the batch (allocated eagerly), room for BATCH_CAPACITY rows. */
+  nativeBitmap(): Uint8Array {
+    if (!this.bitmap) this.bitmap = new Uint8Array(BATCH_CAPACITY / 8);
+    return this.bitmap;
+  }
+
+  /** Native path: the bitmap last handed off is free again (the addon rewrites every bit it uses). */
+  recycle(): void {
+    this.spare ??= this.handed;
+    this.handed = null;
+  }
+
+  /** Native path: `rows` bits (with `nulls` clear ones) were written after the previous ones. */
+  addNative(rows: number, nulls: number): void {
+    this.length += rows;
+    this.nullCount += nulls;
+  }
+
   private reserve(bitsNeeded: number): void {
     const bytes = Math.ceil(bitsNeeded / 8);
     if (this.bitmap && this.bitmap.length < bytes) {
@@ -79,7 +113,12 @@ class ValidityBuilder {
       nullBitmap: this.bitmap && this.nullCount > 0 ? this.bitmap.subarray(0, Math.ceil(this.length / 8)) : undefined,
       nullCount: this.nullCount,
     };
-    this.bitmap = null;
+    // A bitmap without NULLs is not handed off: the native path (which always has one) reuses it.
+    if (this.nullCount > 0) {
+      this.handed = this.bitmap;
+      this.bitmap = this.spare;
+      this.spare = null;
+    }
     this.length = 0;
     this.nullCount = 0;
     return out;
@@ -88,11 +127,49 @@ class ValidityBuilder {
 
 interface ColumnExporter {
   readonly type: DataType;
+  /** JS path: appends `rows` rows of a vector. */
   append(vector: duckdb.Vector, rows: number): void;
   /** Bytes of variable-length data accumulated so far (0 for fixed-width columns). */
   varBytes(): number;
   /** The Arrow Data of everything appended since the last finish(); starts a new batch. */
   finish(): Data;
+  /** Native path: the column's kind and width for the addon's exportOpen. */
+  readonly nativeKind: NativeKind;
+  readonly nativeWidth: number;
+  /** Native path: pushes the batch's buffers ([bitmap, data] or [bitmap, offsets, data]), room for BATCH_CAPACITY rows. */
+  nativeBuffers(out: ArrayBufferView[]): void;
+  /** Native path: the addon appended `rows` rows, `nulls` of them NULL. */
+  nativeAdded(rows: number, nulls: number): void;
+  /**
+   * Native path: the batch last finished is no longer used, so its buffers may back a later batch
+   * (the addon overwrites everything it reports as written).
+   */
+  recycle(): void;
+}
+
+/** Buffers handed off with the last batch, and a set free for the next one (native path, see recycle()). */
+class Spare<T> {
+  private handed: T | null = null;
+  private free: T | null = null;
+  /** Records `current` as handed off; returns the buffers to continue with. */
+  swap(current: T, create: () => T): T {
+    this.handed = current;
+    const next = this.free ?? create();
+    this.free = null;
+    return next;
+  }
+  recycle(): void {
+    this.free ??= this.handed;
+    this.handed = null;
+  }
+}
+
+/** Column kinds of the addon's exportOpen (COL_* in native/src/duckdb_bridge.c). */
+const enum NativeKind {
+  Fixed = 0,
+  Bool = 1,
+  Decimal = 2,
+  String = 3,
 }
 
 type TypedArrayCtor =
@@ -133,7 +210,18 @@ class FixedWidthExporter implements ColumnExporter {
     private readonly width: number,
     private readonly arrayType: TypedArrayCtor,
   ) {
-    this.buf = new ByteBuffer(TARGET_BATCH_ROWS * width);
+    this.buf = new ByteBuffer(BATCH_CAPACITY * width);
+  }
+  readonly nativeKind = NativeKind.Fixed;
+  get nativeWidth(): number {
+    return this.width;
+  }
+  nativeBuffers(out: ArrayBufferView[]): void {
+    out.push(this.validity.nativeBitmap(), this.buf.reserve(BATCH_CAPACITY * this.width));
+  }
+  nativeAdded(rows: number, nulls: number): void {
+    this.validity.addNative(rows, nulls);
+    this.length += rows;
   }
   append(vector: duckdb.Vector, rows: number): void {
     this.validity.append(vector, rows);
@@ -149,18 +237,32 @@ class FixedWidthExporter implements ColumnExporter {
     const elements = (this.length * this.width) / this.arrayType.BYTES_PER_ELEMENT;
     const data = new this.arrayType(this.buf.bytes.buffer as ArrayBuffer, 0, elements);
     const out = makeData({ type: this.type as never, length: this.length, nullCount, nullBitmap, data: data as never });
-    this.buf = new ByteBuffer(TARGET_BATCH_ROWS * this.width);
+    this.buf = this.spare.swap(this.buf, () => new ByteBuffer(BATCH_CAPACITY * this.width));
     this.length = 0;
     return out;
+  }
+  private readonly spare = new Spare<ByteBuffer>();
+  recycle(): void {
+    this.validity.recycle();
+    this.spare.recycle();
   }
 }
 
 /** DuckDB BOOLEAN is one byte per value; Arrow Bool is bit-packed. */
 class BooleanExporter implements ColumnExporter {
   private readonly validity = new ValidityBuilder();
-  private buf = new ByteBuffer(TARGET_BATCH_ROWS / 8);
+  private buf = new ByteBuffer(BATCH_CAPACITY / 8);
   private length = 0;
   constructor(readonly type: DataType) {}
+  readonly nativeKind = NativeKind.Bool;
+  readonly nativeWidth = 1;
+  nativeBuffers(out: ArrayBufferView[]): void {
+    out.push(this.validity.nativeBitmap(), this.buf.reserve(BATCH_CAPACITY / 8));
+  }
+  nativeAdded(rows: number, nulls: number): void {
+    this.validity.addNative(rows, nulls);
+    this.length += rows;
+  }
   append(vector: duckdb.Vector, rows: number): void {
     this.validity.append(vector, rows);
     const src = duckdb.vector_get_data(vector, rows);
@@ -178,21 +280,37 @@ class BooleanExporter implements ColumnExporter {
     const { nullBitmap, nullCount } = this.validity.finish();
     const data = this.buf.bytes.subarray(0, Math.ceil(this.length / 8));
     const out = makeData({ type: this.type as never, length: this.length, nullCount, nullBitmap, data: data as never });
-    this.buf = new ByteBuffer(TARGET_BATCH_ROWS / 8);
+    this.buf = this.spare.swap(this.buf, () => new ByteBuffer(BATCH_CAPACITY / 8));
     this.length = 0;
     return out;
+  }
+  private readonly spare = new Spare<ByteBuffer>();
+  recycle(): void {
+    this.validity.recycle();
+    this.spare.recycle();
   }
 }
 
 /** DECIMAL stored in int16/int32/int64 by DuckDB, sign-extended to Arrow's 128-bit little-endian values. */
 class NarrowDecimalExporter implements ColumnExporter {
   private readonly validity = new ValidityBuilder();
-  private buf = new ByteBuffer(TARGET_BATCH_ROWS * 16);
+  private buf = new ByteBuffer(BATCH_CAPACITY * 16);
   private length = 0;
   constructor(
     readonly type: DataType,
     private readonly width: 2 | 4 | 8,
   ) {}
+  readonly nativeKind = NativeKind.Decimal;
+  get nativeWidth(): number {
+    return this.width;
+  }
+  nativeBuffers(out: ArrayBufferView[]): void {
+    out.push(this.validity.nativeBitmap(), this.buf.reserve(BATCH_CAPACITY * 16));
+  }
+  nativeAdded(rows: number, nulls: number): void {
+    this.validity.addNative(rows, nulls);
+    this.length += rows;
+  }
   append(vector: duckdb.Vector, rows: number): void {
     this.validity.append(vector, rows);
     const raw = aligned(duckdb.vector_get_data(vector, rows * this.width), this.width);
@@ -228,9 +346,14 @@ class NarrowDecimalExporter implements ColumnExporter {
     const { nullBitmap, nullCount } = this.validity.finish();
     const data = new Uint32Array(this.buf.bytes.buffer, 0, this.length * 4);
     const out = makeData({ type: this.type as never, length: this.length, nullCount, nullBitmap, data: data as never });
-    this.buf = new ByteBuffer(TARGET_BATCH_ROWS * 16);
+    this.buf = this.spare.swap(this.buf, () => new ByteBuffer(BATCH_CAPACITY * 16));
     this.length = 0;
     return out;
+  }
+  private readonly spare = new Spare<ByteBuffer>();
+  recycle(): void {
+    this.validity.recycle();
+    this.spare.recycle();
   }
 }
 
@@ -248,6 +371,23 @@ class StringExporter implements ColumnExporter {
   private readonly validity = new ValidityBuilder();
   private out: StringColumnBuffers = newStringBuffers();
   constructor(readonly type: DataType) {}
+  readonly nativeKind = NativeKind.String;
+  readonly nativeWidth = 16;
+  nativeBuffers(out: ArrayBufferView[]): void {
+    out.push(this.validity.nativeBitmap(), this.out.offsets, this.out.data);
+  }
+  nativeAdded(rows: number, nulls: number): void {
+    this.validity.addNative(rows, nulls);
+    this.out.length += rows;
+  }
+  /** Native path: `data` must hold `needed` bytes (it grows at least twofold). */
+  nativeGrow(needed: number): void {
+    if (needed > 0x7fffffff) throw new Error("string column batch exceeds 2 GiB (Arrow int32 offsets)");
+    const { data, offsets, length } = this.out;
+    const grown = new Uint8Array(Math.min(Math.max(needed, data.length * 2), 0x7fffffff));
+    grown.set(data.subarray(0, offsets[length]!));
+    this.out.data = grown;
+  }
   append(vector: duckdb.Vector, rows: number): void {
     const mask = this.validity.append(vector, rows);
     const raw = duckdb.vector_get_data(vector, rows * 16);
@@ -267,13 +407,21 @@ class StringExporter implements ColumnExporter {
       valueOffsets: offsets.subarray(0, length + 1),
       data: data.subarray(0, offsets[length]!),
     } as never) as Data;
-    this.out = newStringBuffers();
+    // The next batch's data starts at 1.25x this one's bytes, so it rarely has to grow.
+    const bytes = Math.min(Math.ceil(offsets[length]! * 1.25), MAX_BATCH_STRING_BYTES + (MAX_BATCH_STRING_BYTES >> 2));
+    this.out = this.spare.swap(this.out, () => newStringBuffers(bytes));
+    this.out.length = 0;
     return out;
+  }
+  private readonly spare = new Spare<StringColumnBuffers>();
+  recycle(): void {
+    this.validity.recycle();
+    this.spare.recycle();
   }
 }
 
-function newStringBuffers(): StringColumnBuffers {
-  return { offsets: new Int32Array(TARGET_BATCH_ROWS + 1), data: new Uint8Array(1 << 20), length: 0 };
+function newStringBuffers(dataBytes = 0): StringColumnBuffers {
+  return { offsets: new Int32Array(BATCH_CAPACITY + 1), data: new Uint8Array(Math.max(dataBytes, 1 << 20)), length: 0 };
 }
 
 /** Long strings waiting for their heap window to be fetched (reused across calls). */
@@ -293,7 +441,7 @@ let pendingLen = new Float64Array(2048);
  * window is fetched with one call, then sliced. Every byte of a window belongs to some string of
  * this vector, so nothing outside DuckDB's live string memory is read. Back-to-back heap strings
  * (computed strings) and repeated pointers (dictionary-compressed storage) both collapse to a few
- * calls per vector. This is the function to replace with native code.
+ * calls per vector. The JS path; the addon's exportStrings does the same in one call per vector.
  */
 export function copyDuckDBStrings(raw: Uint8Array, rows: number, validity: Uint8Array | null, out: StringColumnBuffers): void {
   if (out.offsets.length < out.length + rows + 1) {
@@ -484,8 +632,14 @@ function decimalStorageWidth(logicalType: duckdb.LogicalType): 2 | 4 | 8 | 16 {
 interface ExportStream {
   readonly schema: Schema;
   readonly columns: ColumnSchema[];
-  /** RecordBatches of up to ~TARGET_BATCH_ROWS rows; yields nothing for an empty result. */
-  batches(): AsyncGenerator<RecordBatch>;
+  /** Which code copied the values (see ./bridge.ts). */
+  readonly copyPath: CopyPath;
+  /**
+   * RecordBatches of up to ~TARGET_BATCH_ROWS rows; yields nothing for an empty result. With
+   * `reuse` (native path only), a batch's buffers back a later batch once the next one is
+   * requested: each batch must be consumed (e.g. written out) before asking for the next.
+   */
+  batches(opts?: { reuse?: boolean }): AsyncGenerator<RecordBatch>;
 }
 
 async function openExport(conn: DuckDBConnection, sql: string): Promise<ExportStream> {
@@ -494,32 +648,112 @@ async function openExport(conn: DuckDBConnection, sql: string): Promise<ExportSt
   for (let i = 0; i < result.columnCount; i++) cols.push(exporterFor(result, i));
   const schema = new Schema(cols.map((c) => new Field(c.name, c.exporter.type, true)));
   const structType = new Struct(schema.fields);
+  const exporters = cols.map((c) => c.exporter);
+  const native = openNativeStream(result, exporters);
 
-  async function* batches(): AsyncGenerator<RecordBatch> {
+  const finish = (rows: number): RecordBatch => {
+    const children = exporters.map((e) => e.finish());
+    return new RecordBatch(schema, makeData({ type: structType, length: rows, nullCount: 0, children }));
+  };
+
+  /** JS path: one bindings fetch per chunk, copied column by column. */
+  async function* jsBatches(): AsyncGenerator<RecordBatch> {
     let rows = 0;
-    const finish = (): RecordBatch => {
-      const children = cols.map((c) => c.exporter.finish());
-      const data = makeData({ type: structType, length: rows, nullCount: 0, children });
-      rows = 0;
-      return new RecordBatch(schema, data);
-    };
     for (;;) {
       const chunk = await result.fetchChunk();
       const n = chunk ? chunk.rowCount : 0;
       if (!chunk || n === 0) break;
       let varBytes = 0;
-      for (let c = 0; c < cols.length; c++) {
-        const exporter = cols[c]!.exporter;
+      for (let c = 0; c < exporters.length; c++) {
+        const exporter = exporters[c]!;
         exporter.append(duckdb.data_chunk_get_vector(chunk.chunk, c), n);
         varBytes += exporter.varBytes();
       }
+      bridgeCounters.exportJs += n * exporters.length;
       rows += n;
-      if (rows >= TARGET_BATCH_ROWS || varBytes >= MAX_BATCH_STRING_BYTES) yield finish();
+      if (rows >= TARGET_BATCH_ROWS || varBytes >= MAX_BATCH_STRING_BYTES) {
+        yield finish(rows);
+        rows = 0;
+      }
     }
-    if (rows > 0) yield finish();
+    if (rows > 0) yield finish(rows);
   }
 
-  return { schema, columns: cols.map((c) => ({ name: c.name, type: c.duckdbType })), batches };
+  /**
+   * Native path: the addon fetches and copies whole batches on a worker thread. The next batch is
+   * already being filled (into fresh buffers) while the consumer handles the one just yielded.
+   */
+  async function* nativeBatches(bridge: DuckDBBridge, stream: unknown, reuse: boolean): AsyncGenerator<RecordBatch> {
+    const n = exporters.length;
+    const status = new Float64Array(2 * n + 1);
+    let rows = 0;
+    const startFill = (): Promise<number> => {
+      const buffers: ArrayBufferView[] = [];
+      for (const e of exporters) e.nativeBuffers(buffers);
+      return bridge.exportFill(stream, rows, TARGET_BATCH_ROWS, MAX_BATCH_STRING_BYTES, buffers, status);
+    };
+    let fill: Promise<number> | null = startFill();
+    try {
+      for (;;) {
+        const added = await fill;
+        fill = null;
+        for (let c = 0; c < n; c++) exporters[c]!.nativeAdded(added, status[c]!);
+        bridgeCounters.exportNative += added * n;
+        rows += added;
+        const flags = status[2 * n]!;
+        if (flags & FILL_GROW) {
+          for (let c = 0; c < n; c++) if (status[n + c]! > 0) (exporters[c] as StringExporter).nativeGrow(status[n + c]!);
+        } else if (flags & FILL_END) {
+          if (rows > 0) yield finish(rows);
+          return;
+        } else if (rows >= TARGET_BATCH_ROWS || flags & FILL_STRINGS_FULL) {
+          const batch = finish(rows);
+          rows = 0;
+          fill = startFill();
+          yield batch;
+          if (reuse) for (const e of exporters) e.recycle();
+          continue;
+        }
+        fill = startFill();
+      }
+    } finally {
+      // The consumer stopped early (or a fill failed): let an in-flight fill settle unobserved.
+      if (fill) fill.catch(() => undefined);
+    }
+  }
+
+  return {
+    schema,
+    columns: cols.map((c) => ({ name: c.name, type: c.duckdbType })),
+    copyPath: native ? "native" : "js",
+    batches: native ? (opts) => nativeBatches(native.bridge, native.stream, opts?.reuse === true) : jsBatches,
+  };
+}
+
+/** exportFill's status flags (FLAG_* in native/src/duckdb_bridge.c). */
+const FILL_END = 1;
+const FILL_GROW = 2;
+const FILL_STRINGS_FULL = 4;
+
+/**
+ * The addon's batch stream over `result`, or null (JS path): when the bridge is unavailable (or
+ * BP_NO_NATIVE=1), or the result's bindings handle is not what the addon expects.
+ */
+function openNativeStream(result: DuckDBResult, exporters: ColumnExporter[]): { bridge: DuckDBBridge; stream: unknown } | null {
+  const { bridge } = chooseBridge();
+  if (!bridge || exporters.length === 0) return null;
+  // DuckDBResult keeps the bindings' Result handle in a (TS-protected) field.
+  const handle = (result as unknown as { result?: unknown }).result;
+  try {
+    const stream = bridge.exportOpen(
+      handle,
+      Int32Array.from(exporters, (e) => e.nativeKind),
+      Int32Array.from(exporters, (e) => e.nativeWidth),
+    );
+    return { bridge, stream };
+  } catch {
+    return null;
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -588,8 +822,8 @@ export async function queryToArrowIPCFile(
     const writer = new FdRecordBatchFileWriter(fd);
     writer.reset(undefined, stream.schema); // writes the schema, so an empty result is still a valid file
     let rows = 0;
-    for await (const batch of stream.batches()) {
-      writer.write(batch);
+    for await (const batch of stream.batches({ reuse: true })) {
+      writer.write(batch); // written out (copied to the file) before the next batch is requested
       rows += batch.numRows;
     }
     writer.close(); // footer

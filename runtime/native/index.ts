@@ -34,6 +34,12 @@ export interface NativeAddon {
   advise(buffer: ArrayBuffer | ArrayBufferView, advice: Advice): void;
   /** True for a buffer (or a view of one) that mapFile created. */
   isMapped(buffer: unknown): boolean;
+  /**
+   * Detaches a mapFile buffer (or the buffer of a view): all its views become empty and the
+   * mapping is unmapped right away (by the next turn of the event loop) rather than at a later
+   * garbage collection. False when `buffer` is not a live mapping. Absent from builds before it.
+   */
+  release?(buffer: ArrayBuffer | ArrayBufferView): boolean;
   readonly abi: number;
 }
 
@@ -43,6 +49,14 @@ export function addonPath(): string {
 }
 
 let loaded: { addon: NativeAddon | null; reason: string | null } | undefined;
+
+/**
+ * The addon whatever BP_NO_MMAP says (loaded at most once), or null and why. For the addon's other
+ * users (the DuckDB <-> Arrow bridge, ./duckdb-bridge.ts), which have their own switch.
+ */
+export function loadNativeAddon(): { addon: NativeAddon | null; reason: string | null } {
+  return load();
+}
 
 function load(): { addon: NativeAddon | null; reason: string | null } {
   if (loaded) return loaded;

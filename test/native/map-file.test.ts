@@ -192,6 +192,22 @@ describe("mapFile", () => {
     expect(addon.isMapped(new ArrayBuffer(16))).toBe(false);
     expect(addon.isMapped("x")).toBe(false);
   });
+
+  it("release() detaches a mapping (views become empty) and unmaps it by the next turn of the event loop", async () => {
+    const f = file("release.arrow");
+    writeIpc(f, transactionsTable(10_000));
+    const mappings = (): number => readFileSync("/proc/self/maps", "utf8").split("\n").filter((l) => l.endsWith(f)).length;
+    const ab = addon.mapFile(f, "private");
+    const view = new Uint8Array(ab, 8, 100);
+    expect(mappings()).toBe(1);
+    expect(addon.release!(new ArrayBuffer(8))).toBe(false);
+    expect(addon.release!(view)).toBe(true);
+    expect([ab.byteLength, view.length, view[0]]).toEqual([0, 0, undefined]);
+    expect(addon.isMapped(ab)).toBe(true); // still tagged, but detached:
+    expect(addon.release!(ab)).toBe(false);
+    await new Promise((r) => setImmediate(r));
+    expect(mappings()).toBe(0);
+  });
 });
 
 describe("readFileBytes fallback", () => {

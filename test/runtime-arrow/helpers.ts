@@ -1,4 +1,4 @@
-import { expect } from "vitest";
+import { afterAll, beforeAll, describe, expect } from "vitest";
 import {
   DuckDBBlobValue,
   DuckDBConnection,
@@ -17,6 +17,69 @@ import {
 import { type Data, type Table, Type } from "apache-arrow";
 import { queryToArrowTable } from "../../runtime/arrow/duckdb-to-arrow.js";
 import { arrowTableToDuckDB } from "../../runtime/arrow/arrow-to-duckdb.js";
+import { bridgeCounters, duckdbBridge, duckdbBridgeUnavailableReason, NO_NATIVE_ENV, type CopyPath } from "../../runtime/arrow/bridge.js";
+
+/** The copy paths to test: both, or only "js" when the whole run has BP_NO_NATIVE=1. */
+export function copyPaths(): CopyPath[] {
+  return process.env[NO_NATIVE_ENV] === "1" ? ["js"] : ["native", "js"];
+}
+
+/** The copy path the bridge functions take now (what forEachCopyPath set up). */
+export function currentCopyPath(): CopyPath {
+  return process.env[NO_NATIVE_ENV] === "1" ? "js" : "native";
+}
+
+/**
+ * Declares `suite` once per copy path: "native" (bp's addon; fails if it is unavailable, e.g. not
+ * built) and "js" (BP_NO_NATIVE=1 set around the suite's tests).
+ */
+export function forEachCopyPath(suite: (path: CopyPath) => void): void {
+  describe.each(copyPaths())("%s copy path", (path) => {
+    let saved: string | undefined;
+    beforeAll(() => {
+      saved = process.env[NO_NATIVE_ENV];
+      if (path === "js") process.env[NO_NATIVE_ENV] = "1";
+      else delete process.env[NO_NATIVE_ENV];
+      if (path === "native" && duckdbBridge() === null) {
+        throw new Error(`the native DuckDB bridge is unavailable (${String(duckdbBridgeUnavailableReason())}); build it with \`npm run build:native\``);
+      }
+    });
+    afterAll(() => {
+      if (saved === undefined) delete process.env[NO_NATIVE_ENV];
+      else process.env[NO_NATIVE_ENV] = saved;
+    });
+    suite(path);
+  });
+}
+
+/** bridgeCounters now, to compare after an operation (see expectCopiedBy). */
+export function countersNow(): typeof bridgeCounters {
+  return { ...bridgeCounters };
+}
+
+/**
+ * Checks that the values moved since `before` went through `path` only: "native" moved
+ * `exportValues` (DuckDB -> Arrow) natively and, when `imported`, some values into DuckDB
+ * natively; "js" touched no native counter.
+ */
+export function expectCopiedBy(path: CopyPath, before: typeof bridgeCounters, exportValues: number, imported: boolean): void {
+  const d = {
+    exportNative: bridgeCounters.exportNative - before.exportNative,
+    exportJs: bridgeCounters.exportJs - before.exportJs,
+    importNative: bridgeCounters.importNative - before.importNative,
+    importJs: bridgeCounters.importJs - before.importJs,
+  };
+  if (path === "native") {
+    expect({ exportNative: d.exportNative, exportJs: d.exportJs }).toEqual({ exportNative: exportValues, exportJs: 0 });
+    if (imported) expect(d.importNative).toBeGreaterThan(0);
+  } else {
+    expect({ exportNative: d.exportNative, exportJs: d.exportJs, importNative: d.importNative }).toEqual({
+      exportNative: 0,
+      exportJs: exportValues,
+      importNative: 0,
+    });
+  }
+}
 
 export async function connect(): Promise<DuckDBConnection> {
   const instance = await DuckDBInstance.create(":memory:");
@@ -96,10 +159,12 @@ export interface RoundTripResult {
  * The round-trip check used for every type:
  *  1. materialize `sql` as table `src` (its first column must be a unique ordering key `i`),
  *  2. export it to Arrow and compare every value with DuckDB's own rows,
- *  3. load the Arrow table back as `dst` and check types match and EXCEPT ALL is empty both ways.
+ *  3. load the Arrow table back as `dst` and check types match and EXCEPT ALL is empty both ways,
+ *  4. check both directions took the copy path under test (see forEachCopyPath).
  */
 export async function roundTrip(conn: DuckDBConnection, sql: string): Promise<RoundTripResult> {
   await conn.run(`CREATE OR REPLACE TABLE src AS ${sql}`);
+  const before = countersNow();
   const table = await queryToArrowTable(conn, "SELECT * FROM src ORDER BY i");
   const reader = await conn.runAndReadAll("SELECT * FROM src ORDER BY i");
   const rows = reader.getRows();
@@ -121,6 +186,8 @@ export async function roundTrip(conn: DuckDBConnection, sql: string): Promise<Ro
   }
 
   await arrowTableToDuckDB(conn, table, "dst", { replace: true });
+  // every value crossed on the path under test (the first column, i BIGINT, always moves natively)
+  expectCopiedBy(currentCopyPath(), before, table.numRows * table.numCols, table.numRows > 0);
   const duckTypes = await describeTable(conn, "src");
   expect(await describeTable(conn, "dst")).toEqual(duckTypes);
   expect(await scalar(conn, "SELECT count(*) FROM dst")).toBe(BigInt(rows.length));
