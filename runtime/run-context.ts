@@ -12,7 +12,7 @@ import type { Lake } from "./lake/lake.js";
 import type { TableEntry } from "./lake/types.js";
 import type { EdgeResult, RunEvent, ShmFallbackReason } from "./run-events.js";
 import type { FileLocation, Placement, ShmDir } from "./shm-dir.js";
-import { quoteIdent } from "./sql-quote.js";
+import { describeTable, quoteIdent } from "./sql-quote.js";
 import { NARROWED_FOR_ARROW } from "./arrow/narrowed-types.js";
 
 /** An Arrow IPC file of the run: where it is and how big. */
@@ -139,8 +139,7 @@ async function exportSelect(
   columns: readonly string[] | null,
   filter: string | null,
 ): Promise<{ sql: string; from: string; columns: ExportColumn[] }> {
-  const described = await conn.runAndReadAll(`DESCRIBE ${quoteIdent(table)}`);
-  const all = described.getRowObjectsJS().map((r) => ({ name: String(r["column_name"]), type: String(r["column_type"]) }));
+  const all = await describeTable(conn, table);
   const chosen = columns ? columns.map((c) => all.find((a) => a.name.toLowerCase() === c.toLowerCase()) ?? { name: c, type: "" }) : all;
   const list = chosen.map((c) => (NARROWED_FOR_ARROW[c.type] ? `CAST(${quoteIdent(c.name)} AS ${NARROWED_FOR_ARROW[c.type]}) AS ${quoteIdent(c.name)}` : quoteIdent(c.name)));
   return {

@@ -6,7 +6,7 @@ import type { DuckDBConnection } from "@duckdb/node-api";
 import type { MaterializeNode } from "../../compiler/plan-types.js";
 import { writeTableToLake } from "../lake/write-table.js";
 import { edgeKey, recordEdge, type RunContext } from "../run-context.js";
-import { quoteIdent } from "../sql-quote.js";
+import { describeTable, quoteIdent } from "../sql-quote.js";
 import { duckdbMessage, NodeError } from "./node-error.js";
 
 export async function runMaterialize(ctx: RunContext, node: MaterializeNode): Promise<{ rows: number | null }> {
@@ -34,8 +34,7 @@ export async function runMaterialize(ctx: RunContext, node: MaterializeNode): Pr
  * HUGEINT, e.g. SUM(BIGINT), as DOUBLE and lose precision), so those become DECIMAL(38,0).
  */
 async function lakeSelect(conn: DuckDBConnection, table: string): Promise<string> {
-  const reader = await conn.runAndReadAll(`DESCRIBE ${quoteIdent(table)}`);
-  const columns = reader.getRowObjectsJS().map((r) => ({ name: String(r["column_name"]), type: String(r["column_type"]) }));
+  const columns = await describeTable(conn, table);
   const wide = new Set(["HUGEINT", "UHUGEINT"]);
   if (!columns.some((c) => wide.has(c.type))) return quoteIdent(table);
   const list = columns.map((c) => (wide.has(c.type) ? `CAST(${quoteIdent(c.name)} AS DECIMAL(38,0)) AS ${quoteIdent(c.name)}` : quoteIdent(c.name)));

@@ -11,7 +11,7 @@ import { arrowIPCFileToDuckDB } from "../arrow/arrow-to-duckdb.js";
 import { claim, emitShmFallback, exportToShm, isEnospc, recordEdge, settleFile, type RunContext, type RunFile } from "../run-context.js";
 import type { EdgeResult } from "../run-events.js";
 import type { FileLocation } from "../shm-dir.js";
-import { quoteIdent } from "../sql-quote.js";
+import { describeTable, quoteIdent } from "../sql-quote.js";
 import { runTsModel, type TsRunJob, type TsRunResult } from "../ts-child/run-ts-model.js";
 import { duckdbMessage, NodeError } from "./node-error.js";
 
@@ -184,8 +184,7 @@ async function loadIntoDuckDB(ctx: RunContext, node: TsNode, file: RunFile): Pro
  * is an error naming the column and a value, not a silent rounding.
  */
 async function checkLosslessCasts(conn: DuckDBConnection, node: TsNode, raw: string): Promise<void> {
-  const described = await conn.runAndReadAll(`DESCRIBE ${quoteIdent(raw)}`);
-  const actual = new Map(described.getRowObjectsJS().map((r) => [String(r["column_name"]).toLowerCase(), String(r["column_type"])]));
+  const actual = new Map((await describeTable(conn, raw)).map((c) => [c.name.toLowerCase(), c.type]));
   for (const c of node.schema!) {
     const from = actual.get(c.name.toLowerCase());
     if (from === undefined || from === c.type) continue;
