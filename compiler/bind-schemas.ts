@@ -4,12 +4,11 @@
  * A model whose input schema is unknown (a TS model without declared `columns`) is not bound:
  * its schema is null and it reads every column of its inputs.
  */
-import { diagnostic, didYouMean, offsetToLineColumn, type Diagnostic } from "./diagnostics.js";
+import { diagnostic, didYouMean, hasErrors, offsetToLineColumn, type Diagnostic } from "./diagnostics.js";
 import type { LogicalPlan, LogicalSqlModel, LogicalTsModel } from "./logical-plan.js";
 import type { ColumnSchema } from "./plan-types.js";
-import type { ScratchCatalog } from "./sql/index.js";
-import { duckdbTypeToArrow } from "../runtime/arrow/types.js";
-import { NARROWED_FOR_ARROW } from "../runtime/arrow/narrowed-types.js";
+import type { BindModelInput, BoundModel as SqlBound, ScratchCatalog, ScratchTable } from "./sql/index.js";
+import { ArrowHandoff } from "./arrow-handoff.js";
 
 /** One input read by a model: which table, which columns (null = all), which filter. */
 export interface InputRead {
@@ -28,42 +27,187 @@ export interface BoundModel {
   readonly reads: readonly InputRead[];
 }
 
+export interface BindOptions {
+  /**
+   * Bind one model after the other in topological order, each against every table bound before it
+   * (the reference the batched path must equal; tests compare the two). Default: batched.
+   */
+  readonly sequential?: boolean;
+  /** Which column types can be handed to TS models (with its cache); default: asks the runtime. */
+  readonly arrow?: ArrowHandoff;
+}
+
+/** A model's binding: its BoundModel, or null when it has errors; and its diagnostics. */
+interface Step {
+  readonly model: BoundModel | null;
+  readonly diagnostics: Diagnostic[];
+}
+
+/** What binding has found so far: schemas of sources and bound models, failed models, each model's step. */
+class BindState {
+  readonly schemas = new Map<string, readonly ColumnSchema[] | null>();
+  readonly failed = new Set<string>();
+  readonly steps = new Map<string, Step>();
+
+  constructor(
+    readonly logical: LogicalPlan,
+    readonly arrow: ArrowHandoff,
+  ) {
+    for (const [name, entry] of Object.entries(logical.sources)) this.schemas.set(name, entry.schema);
+  }
+
+  /** An input is unknown or broken (already reported there): the model is left out. */
+  blocked(name: string): boolean {
+    const model = this.logical.models.get(name)!;
+    const resolved = this.logical.resolved.get(name)!;
+    const unresolved = model.refs.some((ref) => !resolved.has(ref.name.toLowerCase()));
+    return unresolved || [...resolved.values()].some((r) => r.kind === "model" && this.failed.has(r.name));
+  }
+
+  record(name: string, step: Step): void {
+    this.steps.set(name, step);
+    if (step.model) this.schemas.set(name, step.model.schema);
+    else this.failed.add(name);
+  }
+
+  /** The scratch table of a bound model with a known schema. */
+  table(name: string): ScratchTable[] {
+    const schema = this.steps.get(name)?.model?.schema;
+    return schema ? [{ name, schema }] : [];
+  }
+}
+
+/**
+ * Binds every model. Batched (the default): models are bound level by level (a model's level is one
+ * more than its deepest model input), each level's SQL models together (ScratchCatalog.bindCleanModels)
+ * and their output tables created in one script; a model that does not bind cleanly is bound alone.
+ * A model's diagnostics may depend on which other tables exist (unknown tables read through
+ * query_table(), did-you-mean lists), and the sequential pass is the reference for that: every model
+ * with a diagnostic is bound again, in order, against exactly the tables the sequential pass would
+ * have had (sources, then every model before it in the order that bound).
+ */
 export async function bindSchemas(
   logical: LogicalPlan,
   scratch: ScratchCatalog,
+  options: BindOptions = {},
 ): Promise<{ bound: Map<string, BoundModel>; diagnostics: Diagnostic[] }> {
-  const diagnostics: Diagnostic[] = [];
-  const schemas = new Map<string, readonly ColumnSchema[] | null>();
-  for (const [name, entry] of Object.entries(logical.sources)) {
-    schemas.set(name, entry.schema);
-    await scratch.addTable(name, entry.schema);
+  await scratch.addTables(Object.entries(logical.sources).map(([name, entry]) => ({ name, schema: entry.schema })));
+  const arrow = options.arrow ?? new ArrowHandoff();
+  let state = options.sequential ? await bindSequential(logical, scratch, arrow) : await bindBatched(logical, scratch, arrow);
+  if (state === undefined) {
+    // Not expected: replaying a model gave another outcome. Start over, one model at a time.
+    await scratch.dropTables([...logical.models.keys()]);
+    state = await bindSequential(logical, scratch, arrow);
   }
-  const failed = new Set<string>();
   const bound = new Map<string, BoundModel>();
-
+  const diagnostics: Diagnostic[] = [];
   for (const name of logical.order) {
-    const model = logical.models.get(name)!;
-    const resolved = logical.resolved.get(name)!;
-    const upstream = [...resolved.values()];
-    const unresolved = model.refs.some((ref) => !resolved.has(ref.name.toLowerCase()));
-    if (unresolved || upstream.some((r) => r.kind === "model" && failed.has(r.name))) {
-      failed.add(name); // an input is broken or unknown: already reported there
-      continue;
-    }
-    const result =
-      model.kind === "sql"
-        ? await bindSql(model, logical, schemas, scratch)
-        : await bindTs(model, logical, schemas, scratch);
-    diagnostics.push(...result.diagnostics);
-    if (result.diagnostics.some((d) => d.severity === "error")) {
-      failed.add(name);
-      continue;
-    }
-    bound.set(name, result.model);
-    schemas.set(name, result.model.schema);
-    if (result.model.schema) await scratch.addTable(name, result.model.schema);
+    const step = state.steps.get(name);
+    if (!step) continue;
+    diagnostics.push(...step.diagnostics);
+    if (step.model) bound.set(name, step.model);
   }
   return { bound, diagnostics };
+}
+
+async function bindSequential(logical: LogicalPlan, scratch: ScratchCatalog, arrow: ArrowHandoff): Promise<BindState> {
+  const state = new BindState(logical, arrow);
+  for (const name of logical.order) {
+    if (state.blocked(name)) {
+      state.failed.add(name);
+      continue;
+    }
+    state.record(name, await bindAlone(name, state, scratch));
+    for (const t of state.table(name)) await scratch.addTable(t.name, t.schema);
+  }
+  return state;
+}
+
+/** The batched pass, or undefined when a replayed model disagrees with it (see bindSchemas). */
+async function bindBatched(logical: LogicalPlan, scratch: ScratchCatalog, arrow: ArrowHandoff): Promise<BindState | undefined> {
+  const state = new BindState(logical, arrow);
+  const read = new Set(logical.order.flatMap((name) => [...logical.resolved.get(name)!.values()].filter((r) => r.kind === "model").map((r) => r.name)));
+  for (const level of dependencyLevels(logical)) {
+    const batch: { name: string; model: LogicalSqlModel; input: BindModelInput }[] = [];
+    for (const name of level) {
+      if (state.blocked(name)) {
+        state.failed.add(name);
+        continue;
+      }
+      const model = logical.models.get(name)!;
+      const input = model.kind === "sql" ? bindInput(model, logical, state.schemas) : undefined;
+      if (model.kind === "sql" && input) batch.push({ name, model, input });
+      else state.record(name, await bindAlone(name, state, scratch));
+    }
+    const clean = await scratch.bindCleanModels(batch.map((b) => b.input));
+    for (const [k, { name, model }] of batch.entries()) {
+      const b = clean[k];
+      state.record(name, b ? { model: boundSql(model, logical, b), diagnostics: [] } : await bindAlone(name, state, scratch));
+    }
+    // Only models that another model reads need a table to bind against.
+    await scratch.addTables(level.filter((name) => read.has(name)).flatMap((name) => state.table(name)));
+  }
+  return (await replayWithDiagnostics(state, scratch)) ? state : undefined;
+}
+
+/**
+ * Binds again, in order, every model that has a diagnostic, against the tables the sequential pass
+ * would have had at that point. False when a model's outcome (bound or not) changes.
+ */
+async function replayWithDiagnostics(state: BindState, scratch: ScratchCatalog): Promise<boolean> {
+  const order = state.logical.order;
+  const replayed = order.flatMap((name, i) => ((state.steps.get(name)?.diagnostics.length ?? 0) > 0 ? [i] : []));
+  if (replayed.length === 0) return true;
+  await scratch.dropTables(order.filter((name) => state.table(name).length > 0));
+  let created = 0;
+  for (const i of replayed) {
+    await scratch.addTables(order.slice(created, i).flatMap((name) => state.table(name)));
+    created = i;
+    const name = order[i]!;
+    const again = await bindAlone(name, state, scratch);
+    if ((again.model === null) !== (state.steps.get(name)!.model === null)) return false;
+    state.record(name, again);
+  }
+  await scratch.addTables(order.slice(created).flatMap((name) => state.table(name)));
+  return true;
+}
+
+/** Models of `logical.order` grouped by level: 0 reads no model, n reads models of levels below n. */
+function dependencyLevels(logical: LogicalPlan): string[][] {
+  const levelOf = new Map<string, number>();
+  const levels: string[][] = [];
+  for (const name of logical.order) {
+    let level = 0;
+    for (const r of logical.resolved.get(name)!.values()) {
+      const below = r.kind === "model" ? levelOf.get(r.name) : undefined;
+      if (below !== undefined) level = Math.max(level, below + 1);
+    }
+    levelOf.set(name, level);
+    (levels[level] ??= []).push(name);
+  }
+  return levels;
+}
+
+/** One model bound on its own against the catalog as it is now. */
+async function bindAlone(name: string, state: BindState, scratch: ScratchCatalog): Promise<Step> {
+  const model = state.logical.models.get(name)!;
+  const result = model.kind === "sql" ? await bindSql(model, state.logical, state.schemas, scratch) : await bindTs(model, state.logical, state.schemas, scratch, state.arrow);
+  return { model: hasErrors(result.diagnostics) ? null : result.model, diagnostics: result.diagnostics };
+}
+
+/** What sql-bind needs to bind a SQL model, or undefined when an input's schema is unknown. */
+function bindInput(model: LogicalSqlModel, logical: LogicalPlan, schemas: ReadonlyMap<string, readonly ColumnSchema[] | null>): BindModelInput | undefined {
+  const resolved = [...logical.resolved.get(model.name)!.values()];
+  if (resolved.some((r) => schemas.get(r.name) == null)) return undefined;
+  return {
+    file: model.file,
+    sourceText: model.text,
+    rendered: model.sql,
+    toSourceOffset: model.toSourceOffset,
+    tableRefs: model.refs,
+    sources: new Set(resolved.filter((r) => r.kind === "source").map((r) => r.name.toLowerCase())),
+    parsed: model.parsed,
+  };
 }
 
 async function bindSql(
@@ -72,28 +216,24 @@ async function bindSql(
   schemas: ReadonlyMap<string, readonly ColumnSchema[] | null>,
   scratch: ScratchCatalog,
 ): Promise<{ model: BoundModel; diagnostics: Diagnostic[] }> {
-  const resolved = [...logical.resolved.get(model.name)!.values()];
-  const unknownInput = resolved.some((r) => schemas.get(r.name) == null);
-  if (unknownInput) {
+  const input = bindInput(model, logical, schemas);
+  if (!input) {
     // Cannot bind without every input's schema: read all columns of each input, no pushdown.
+    const resolved = [...logical.resolved.get(model.name)!.values()];
     const reads = resolved.map((r) => ({ table: r.name, from: r.kind, param: null, columns: null, filter: null, filterColumns: [] }));
     return { model: { name: model.name, schema: null, reads }, diagnostics: [] };
   }
-  const sources = new Set(resolved.filter((r) => r.kind === "source").map((r) => r.name.toLowerCase()));
-  const b = await scratch.bindModel({
-    file: model.file,
-    sourceText: model.text,
-    rendered: model.sql,
-    toSourceOffset: model.toSourceOffset,
-    tableRefs: model.refs,
-    sources,
-  });
-  const reads = resolved.map((r): InputRead => {
+  const b = await scratch.bindModel(input);
+  return { model: boundSql(model, logical, b), diagnostics: b.diagnostics };
+}
+
+function boundSql(model: LogicalSqlModel, logical: LogicalPlan, b: SqlBound): BoundModel {
+  const reads = [...logical.resolved.get(model.name)!.values()].map((r): InputRead => {
     const columns = lookup(b.columnsUsed, r.name) ?? [];
     const filter = r.kind === "source" ? (lookup(b.pushdown, r.name) ?? null) : null;
     return { table: r.name, from: r.kind, param: null, columns, filter, filterColumns: [] };
   });
-  return { model: { name: model.name, schema: b.schema, reads }, diagnostics: b.diagnostics };
+  return { name: model.name, schema: b.schema, reads };
 }
 
 async function bindTs(
@@ -101,6 +241,7 @@ async function bindTs(
   logical: LogicalPlan,
   schemas: ReadonlyMap<string, readonly ColumnSchema[] | null>,
   scratch: ScratchCatalog,
+  arrow: ArrowHandoff,
 ): Promise<{ model: BoundModel; diagnostics: Diagnostic[] }> {
   const diagnostics: Diagnostic[] = [];
   const resolved = logical.resolved.get(model.name)!;
@@ -132,7 +273,7 @@ async function bindTs(
         );
       });
       if (input.columns) columns = canonical;
-      diagnostics.push(...unsupportedInputTypes(model, input, r.name, schema, columns));
+      diagnostics.push(...(await unsupportedInputTypes(model, input, r.name, schema, columns, arrow)));
       if (input.filter !== null) {
         const checked = await scratch.checkFilter(model.file, input.filter, input.filterAt ?? input.at, r.name, schema);
         diagnostics.push(...checked.diagnostics);
@@ -187,22 +328,17 @@ function typeLiteralAt(text: string, type: string, fallback: { line: number; col
 }
 
 /** Columns a TS input would receive whose DuckDB type has no Arrow form bp can hand over yet. */
-function unsupportedInputTypes(
+async function unsupportedInputTypes(
   model: LogicalTsModel,
   input: LogicalTsModel["settings"]["inputs"][number],
   table: string,
   schema: readonly ColumnSchema[],
   columns: readonly string[] | null,
-): Diagnostic[] {
+  arrow: ArrowHandoff,
+): Promise<Diagnostic[]> {
   const wanted = columns ? schema.filter((c) => columns.some((n) => n.toLowerCase() === c.name.toLowerCase())) : schema;
-  const bad = wanted.filter((c) => {
-    try {
-      duckdbTypeToArrow(NARROWED_FOR_ARROW[c.type] ?? c.type);
-      return false;
-    } catch {
-      return true;
-    }
-  });
+  const bad: ColumnSchema[] = [];
+  for (const c of wanted) if (!(await arrow.accepts(c.type))) bad.push(c);
   if (bad.length === 0) return [];
   return [
     diagnostic(

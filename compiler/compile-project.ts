@@ -7,21 +7,41 @@ import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { bindSchemas } from "./bind-schemas.js";
 import { diagnostic, didYouMean, hasErrors, sortDiagnostics, type Diagnostic } from "./diagnostics.js";
-import { discoverModels, listModelFolderFiles } from "./discover-models.js";
+import { discoverModels, type ModelFile } from "./discover-models.js";
 import { readModels, resolveReferences } from "./logical-plan.js";
 import { buildPhysicalPlan } from "./physical-plan.js";
 import type { Plan } from "./plan-types.js";
-import { parseProjectConfig, PROJECT_FILE, type ProjectConfig } from "./project-config.js";
+import { parseProjectConfigCached, PROJECT_FILE, type ProjectConfig } from "./project-config.js";
 import { openSqlTools } from "./sql/index.js";
+import { saveTypeScriptCodeCache, setTypeScriptCodeCacheDir } from "./ts/load-typescript.js";
+import { TS_READ_CACHE_DIR, TsReadCache } from "./ts/read-cache.js";
+import { CACHE_DIR } from "./project-cache.js";
+import { FUNCTION_TRAITS_CACHE_FILE } from "./sql/index.js";
+import { ARROW_TYPES_CACHE_FILE, ArrowHandoff } from "./arrow-handoff.js";
+import { type VarValue, varTexts } from "./vars.js";
 import { Lake } from "../runtime/lake/lake.js";
+
+/** The cached bp_project.yml reading, in the project's cache folder. */
+const PROJECT_CONFIG_CACHE_FILE = "project-config.json";
 
 export interface CompileOptions {
   readonly projectDir: string;
-  /** --var overrides (name -> value). */
-  readonly vars?: Readonly<Record<string, string>>;
+  /** --var overrides (name -> value; parseVarValue reads a command-line value as YAML would). */
+  readonly vars?: Readonly<Record<string, VarValue>>;
   /** Branch to read sources from; default: the project's branch. */
   readonly branch?: string;
+  /**
+   * Keep what can be reused between compiles in the project's .bp/cache/ (TS models' static reads,
+   * the V8 code cache of the TypeScript compiler). Default true; results are the same either way.
+   */
+  readonly cache?: boolean;
+  /**
+   * Bind one model at a time in topological order instead of level by level in batches (see
+   * bind-schemas.ts): slower, and the reference the batched path is tested against.
+   */
+  readonly bindSequentially?: boolean;
 }
+
 
 export interface CompileResult {
   /** Null when there are errors. */
@@ -46,7 +66,9 @@ export async function compileProject(options: CompileOptions): Promise<CompileRe
   }
   const configText = readFileSync(configPath, "utf8");
   files.set(PROJECT_FILE, configText);
-  const { config, diagnostics: configDiagnostics } = parseProjectConfig(configText);
+  const cacheDir = options.cache === false ? undefined : path.join(projectDir, CACHE_DIR);
+  const cached = (file: string) => (cacheDir === undefined ? undefined : path.join(cacheDir, file));
+  const { config, diagnostics: configDiagnostics } = parseProjectConfigCached(configText, cached(PROJECT_CONFIG_CACHE_FILE));
   if (!config) return { plan: null, config: null, files, diagnostics: configDiagnostics };
 
   const diagnostics: Diagnostic[] = [];
@@ -70,9 +92,14 @@ export async function compileProject(options: CompileOptions): Promise<CompileRe
   const head = await lake.head(branch);
   const lakeTables = head?.tables ?? {};
 
-  const sql = await openSqlTools();
+  const tsCache = cacheDir === undefined ? undefined : new TsReadCache(path.join(cacheDir, TS_READ_CACHE_DIR));
+  setTypeScriptCodeCacheDir(cached("v8"));
+
+  const sql = await openSqlTools({ functionsCacheFile: cached(FUNCTION_TRAITS_CACHE_FILE) });
   try {
-    const read = await readModels(modelFiles, vars, sql.parser);
+    const read = await readModels(modelFiles, vars, sql.parser, { tsCache });
+    tsCache?.prune();
+    saveTypeScriptCodeCache();
     diagnostics.push(...read.diagnostics);
     const { plan: logical, diagnostics: graphDiagnostics } = resolveReferences(
       read.models,
@@ -81,7 +108,9 @@ export async function compileProject(options: CompileOptions): Promise<CompileRe
     );
     diagnostics.push(...graphDiagnostics);
     {
-      const { bound, diagnostics: bindDiagnostics } = await bindSchemas(logical, sql.scratch);
+      const arrow = new ArrowHandoff(cached(ARROW_TYPES_CACHE_FILE));
+      const { bound, diagnostics: bindDiagnostics } = await bindSchemas(logical, sql.scratch, { arrow, sequential: options.bindSequentially === true });
+      arrow.save();
       diagnostics.push(...bindDiagnostics);
       const unbound = [...logical.models.keys()].filter((name) => !bound.has(name));
       if (unbound.length > 0 && !hasErrors(diagnostics)) {
@@ -90,10 +119,10 @@ export async function compileProject(options: CompileOptions): Promise<CompileRe
       if (!hasErrors(diagnostics)) {
         const plan = buildPhysicalPlan(logical, bound, {
           projectName: config.name,
-          contentHash: contentHash(projectDir, configText),
+          contentHash: contentHash(projectDir, configText, discovered.folderFiles, discovered.models),
           lake: config.lake,
           branch,
-          vars,
+          vars: varTexts(vars),
           sourceCommit: head?.id ?? null,
         });
         return { plan, config, files, diagnostics: sortDiagnostics(diagnostics) };
@@ -109,8 +138,9 @@ export async function compileProject(options: CompileOptions): Promise<CompileRe
  * sha256 over bp_project.yml and every file under models/ (path and bytes, sorted by path), helper
  * modules included: a change to any of them changes the hash.
  */
-function contentHash(projectDir: string, configText: string): string {
+function contentHash(projectDir: string, configText: string, folderFiles: readonly string[], models: readonly ModelFile[]): string {
+  const read = new Map(models.map((m) => [m.file, m.bytes] as const));
   const hash = createHash("sha256").update(`${PROJECT_FILE}\0${configText}\0\0`);
-  for (const file of listModelFolderFiles(projectDir)) hash.update(`${file}\0`).update(readFileSync(path.join(projectDir, file))).update("\0\0");
+  for (const file of folderFiles) hash.update(`${file}\0`).update(read.get(file) ?? readFileSync(path.join(projectDir, file))).update("\0\0");
   return hash.digest("hex");
 }

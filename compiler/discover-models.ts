@@ -15,6 +15,8 @@ export interface ModelFile {
   /** Relative to the project root, `/`-separated. */
   readonly file: string;
   readonly text: string;
+  /** The file's bytes (`text` is their UTF-8 decoding). */
+  readonly bytes: Buffer;
 }
 
 const MODEL_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -27,11 +29,15 @@ export function isModelFileName(fileName: string): "sql" | "ts" | null {
   return null;
 }
 
-export function discoverModels(projectDir: string): { models: ModelFile[]; diagnostics: Diagnostic[] } {
+export function discoverModels(projectDir: string): {
+  models: ModelFile[];
+  diagnostics: Diagnostic[];
+  /** Every file under models/, helpers included, sorted (see listModelFolderFiles). */
+  folderFiles: string[];
+} {
   const diagnostics: Diagnostic[] = [];
-  const files: string[] = [];
-  walk(path.join(projectDir, MODELS_DIR), MODELS_DIR, files);
-  files.sort();
+  const folderFiles = listModelFolderFiles(projectDir);
+  const files = folderFiles.filter((file) => isModelFileName(path.posix.basename(file)) !== null);
 
   const models: ModelFile[] = [];
   const byName = new Map<string, ModelFile[]>();
@@ -47,7 +53,8 @@ export function discoverModels(projectDir: string): { models: ModelFile[]; diagn
       );
       continue;
     }
-    const model: ModelFile = { name, kind, file, text: readFileSync(path.join(projectDir, file), "utf8") };
+    const bytes = readFileSync(path.join(projectDir, file));
+    const model: ModelFile = { name, kind, file, text: bytes.toString("utf8"), bytes };
     models.push(model);
     const key = name.toLowerCase();
     byName.set(key, [...(byName.get(key) ?? []), model]);
@@ -64,7 +71,7 @@ export function discoverModels(projectDir: string): { models: ModelFile[]; diagn
   if (models.length === 0 && diagnostics.length === 0) {
     diagnostics.push(diagnostic("BP0002", `no models found under ${MODELS_DIR}/`, undefined, "add models/<name>.sql (one SELECT) or models/<name>.ts (export default model({...}))"));
   }
-  return { models, diagnostics };
+  return { models, diagnostics, folderFiles };
 }
 
 /** Every file under models/ (helpers included), relative and sorted: what the project's content hash covers. */

@@ -11,15 +11,17 @@ export function topologicalOrder(ids: Iterable<string>, deps: ReadonlyMap<string
   const pending = new Map<string, number>();
   const dependents = new Map<string, string[]>();
   for (const id of all) {
-    const ds = (deps.get(id) ?? []).filter((d) => known.has(d));
-    pending.set(id, new Set(ds).size);
-    for (const d of new Set(ds)) dependents.set(d, [...(dependents.get(d) ?? []), id]);
+    const ds = new Set((deps.get(id) ?? []).filter((d) => known.has(d)));
+    pending.set(id, ds.size);
+    for (const d of ds) {
+      const list = dependents.get(d);
+      if (list) list.push(id);
+      else dependents.set(d, [id]);
+    }
   }
-  const ready = all.filter((id) => pending.get(id) === 0);
+  const ready = new MinHeap(all.filter((id) => pending.get(id) === 0));
   const order: string[] = [];
-  while (ready.length > 0) {
-    ready.sort();
-    const id = ready.shift()!;
+  for (let id = ready.pop(); id !== undefined; id = ready.pop()) {
     order.push(id);
     for (const next of dependents.get(id) ?? []) {
       const left = pending.get(next)! - 1;
@@ -28,6 +30,46 @@ export function topologicalOrder(ids: Iterable<string>, deps: ReadonlyMap<string
     }
   }
   return order.length === all.length ? order : null;
+}
+
+/** A binary min-heap of strings (compared as `<` does: by UTF-16 code units, like Array.prototype.sort). */
+class MinHeap {
+  private readonly items: string[] = [];
+
+  constructor(initial: readonly string[]) {
+    for (const item of initial) this.push(item);
+  }
+
+  push(item: string): void {
+    const items = this.items;
+    let i = items.push(item) - 1;
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      if (items[parent]! <= item) break;
+      items[i] = items[parent]!;
+      i = parent;
+    }
+    items[i] = item;
+  }
+
+  pop(): string | undefined {
+    const items = this.items;
+    const top = items[0];
+    const last = items.pop();
+    if (items.length === 0 || last === undefined) return top;
+    let i = 0;
+    for (;;) {
+      const left = 2 * i + 1;
+      if (left >= items.length) break;
+      const right = left + 1;
+      const child = right < items.length && items[right]! < items[left]! ? right : left;
+      if (items[child]! >= last) break;
+      items[i] = items[child]!;
+      i = child;
+    }
+    items[i] = last;
+    return top;
+  }
 }
 
 /**

@@ -8,8 +8,10 @@ import { diagnostic, didYouMean, hasErrors, type Diagnostic } from "./diagnostic
 import type { ModelFile } from "./discover-models.js";
 import { findCycles, topologicalOrder } from "./graph.js";
 import type { SourceLocation } from "./plan-types.js";
-import { parseSqlHeader, parseSqlModel, renderSqlTemplate, type SqlParser } from "./sql/index.js";
+import { parseModelsSql, parseSqlHeader, renderSqlTemplate, type ParsedSql, type RenderedSql, type SqlHeader, type SqlParser } from "./sql/index.js";
 import type { TsModelSettings } from "./ts/read-ts-model.js";
+import { readTs, type TsReadCache } from "./ts/read-cache.js";
+import type { VarValue } from "./vars.js";
 import type { TableEntry } from "../runtime/lake/types.js";
 
 export interface TableRef {
@@ -36,6 +38,11 @@ export interface LogicalSqlModel extends LogicalModelBase {
   /** The SELECT after template rendering. */
   readonly sql: string;
   readonly toSourceOffset: (renderedOffset: number) => number;
+  /**
+   * DuckDB's parse of `sql`, kept when the model may read a source (a reference that is not a model
+   * of the project) so that pushdown does not parse it again; other models drop the tree early.
+   */
+  readonly parsed?: ParsedSql;
 }
 
 export interface LogicalTsModel extends LogicalModelBase {
@@ -67,57 +74,84 @@ export function sha256(text: string): string {
  * Reads each model through its front end. Models that cannot be read (SQL that does not parse, a TS
  * file without a model) are left out, their diagnostics kept; a TS model with invalid settings is
  * kept with its valid ones so that its references and columns are still checked.
+ * SQL models are parsed by DuckDB many per statement (parseModelsSql); results and diagnostics
+ * come out in file order.
  */
 export async function readModels(
   files: readonly ModelFile[],
-  vars: Readonly<Record<string, string>>,
+  vars: Readonly<Record<string, VarValue>>,
   parser: SqlParser,
+  options: ReadModelsOptions = {},
 ): Promise<{ models: LogicalModel[]; diagnostics: Diagnostic[] }> {
-  const models: LogicalModel[] = [];
-  const diagnostics: Diagnostic[] = [];
+  const read: { model?: LogicalModel; diagnostics: Diagnostic[] }[] = [];
+  const sql: { slot: (typeof read)[number]; f: ModelFile; header: SqlHeader; rendered: RenderedSql }[] = [];
   for (const f of files) {
-    const base = { name: f.name, file: f.file, text: f.text, codeHash: sha256(f.text) };
+    const slot: (typeof read)[number] = { diagnostics: [] };
+    read.push(slot);
     if (f.kind === "sql") {
       const header = parseSqlHeader(f.file, f.text);
       const rendered = renderSqlTemplate(f.file, f.text, vars);
-      diagnostics.push(...header.diagnostics, ...rendered.diagnostics);
-      if (hasErrors(rendered.diagnostics)) continue;
-      const parsed = await parseSqlModel(parser, f.file, f.text, rendered.sql, rendered.toSourceOffset);
-      diagnostics.push(...parsed.diagnostics);
-      // A bad header setting does not keep the model out of the graph: its references are still
-      // resolved and its SQL bound, so the file's other errors are reported in the same pass.
-      if (hasErrors(parsed.diagnostics)) continue;
-      models.push({
-        ...base,
-        kind: "sql",
-        at: { file: f.file, line: 1, column: 1 },
-        description: header.description,
-        materialize: header.materialize,
-        refs: parsed.tableRefs,
-        sql: rendered.sql,
-        toSourceOffset: rendered.toSourceOffset,
-      });
-    } else {
-      // The TypeScript compiler takes ~0.5 s to load: only projects with TS models pay for it.
-      const { readTsModel } = await import("./ts/read-ts-model.js");
-      const read = readTsModel(f.file, f.text);
-      diagnostics.push(...read.diagnostics);
-      // A TS model with invalid settings (BP0203/BP0204) still joins the graph with the settings that
-      // are valid (defaults in place of invalid values), so the file's other errors are reported too.
-      const s = read.partialSettings;
-      if (!s) continue;
-      models.push({
-        ...base,
-        kind: "ts",
-        at: { file: f.file, line: s.at.line, column: s.at.column },
-        description: s.description,
-        materialize: s.materialize,
-        refs: s.inputs.map((i) => ({ name: i.table, line: i.tableAt.line, column: i.tableAt.column })),
-        settings: s,
-      });
+      slot.diagnostics.push(...header.diagnostics, ...rendered.diagnostics);
+      if (!hasErrors(rendered.diagnostics)) sql.push({ slot, f, header, rendered });
+      continue;
     }
+    const ts = await readTs(f.file, f.text, options.tsCache);
+    slot.diagnostics.push(...ts.diagnostics);
+    // A TS model with invalid settings (BP0203/BP0204) still joins the graph with the settings that
+    // are valid (defaults in place of invalid values), so the file's other errors are reported too.
+    const s = ts.partialSettings;
+    if (!s) continue;
+    slot.model = {
+      ...base(f),
+      kind: "ts",
+      at: { file: f.file, line: s.at.line, column: s.at.column },
+      description: s.description,
+      materialize: s.materialize,
+      refs: s.inputs.map((i) => ({ name: i.table, line: i.tableAt.line, column: i.tableAt.column })),
+      settings: s,
+    };
   }
-  return { models, diagnostics };
+
+  // The parse tree is kept only for a model that may read a source (a reference that is not a model
+  // of the project), for pushdown; the others keep their references.
+  const modelNames = new Set(files.map((f) => f.name.toLowerCase()));
+  const mayReadSource = (p: ParsedSql) => p.tableRefs.some((r) => !modelNames.has(r.name.toLowerCase()));
+  const texts = sql.map(({ f, rendered }) => ({ file: f.file, sourceText: f.text, rendered: rendered.sql, toSourceOffset: rendered.toSourceOffset }));
+  const parses = await parseModelsSql(parser.conn, texts, {
+    sideConn: parser.sideConn,
+    keep: (p) => ({ diagnostics: p.diagnostics, tableRefs: p.tableRefs, tree: mayReadSource(p) ? p : undefined }),
+  });
+  sql.forEach(({ slot, f, header, rendered }, i) => {
+    const parsed = parses[i]!;
+    slot.diagnostics.push(...parsed.diagnostics);
+    // A bad header setting does not keep the model out of the graph: its references are still
+    // resolved and its SQL bound, so the file's other errors are reported in the same pass.
+    if (hasErrors(parsed.diagnostics)) return;
+    slot.model = {
+      ...base(f),
+      kind: "sql",
+      at: { file: f.file, line: 1, column: 1 },
+      description: header.description,
+      materialize: header.materialize,
+      refs: parsed.tableRefs,
+      sql: rendered.sql,
+      toSourceOffset: rendered.toSourceOffset,
+      ...(parsed.tree ? { parsed: parsed.tree } : {}),
+    };
+  });
+  return {
+    models: read.flatMap((r) => (r.model ? [r.model] : [])),
+    diagnostics: read.flatMap((r) => r.diagnostics),
+  };
+}
+
+export interface ReadModelsOptions {
+  /** Where TS models' static reads are cached (see ts-cache.ts); no cache when absent. */
+  readonly tsCache?: TsReadCache;
+}
+
+function base(f: ModelFile) {
+  return { name: f.name, file: f.file, text: f.text, codeHash: sha256(f.text) };
 }
 
 /**

@@ -153,8 +153,7 @@ function bindProblem(error: DuckDbError, locate: (i: number | undefined) => File
 
 async function expressionType(ctx: ScratchContext, expressionSql: string): Promise<string | undefined> {
   try {
-    const reader = await ctx.conn.runAndReadAll(`DESCRIBE SELECT ${expressionSql} AS f FROM ${INPUT}`);
-    const type = reader.getRows()[0]?.[1];
+    const type = (await ctx.conn.rows(`DESCRIBE SELECT ${expressionSql} AS f FROM ${INPUT}`))[0]?.[1];
     return typeof type === "string" ? type : undefined;
   } catch (e) {
     return `invalid (${errorText(e).split("\n")[0]})`;

@@ -13,7 +13,26 @@ export interface JsonObject {
 const BIG_INT_MARKER = "\u0000bp-int:";
 const TOKEN = /("(?:[^"\\]|\\.)*")|(-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)/g;
 
+/** A run of 16+ digits that stands as a whole JSON number: after `:`, `,` or `[`, before `,`, `]` or `}`. */
+const LONG_INTEGER = /([:,[]\s*)(-?\d{16,})(?=\s*[,\]}])/g;
+
+function markLongInteger(digits: string): string {
+  return Number.isSafeInteger(Number(digits)) ? digits : JSON.stringify(BIG_INT_MARKER + digits);
+}
+
 export function parseDuckJson(text: string): Json {
+  // Fast paths. Without a run of 16 digits no integer is too big for a double. Otherwise the long
+  // integers are found by a plain scan; a digit run inside a string that looks like a number is
+  // marked too, but the marker's quotes then end that string early and JSON.parse throws (a
+  // backslash outside a string): the exact tokenizing path below handles that text.
+  if (!/\d{16}/.test(text)) return JSON.parse(text) as Json;
+  const whole = /^\s*(-?\d+)\s*$/.exec(text);
+  const marked = whole ? markLongInteger(whole[1]!) : text.replace(LONG_INTEGER, (_, before: string, digits: string) => before + markLongInteger(digits));
+  try {
+    return JSON.parse(marked) as Json;
+  } catch {
+    // fall through
+  }
   const guarded = text.replace(TOKEN, (match, str: string | undefined) => {
     if (str !== undefined) return str;
     const isInteger = /^-?\d+$/.test(match);

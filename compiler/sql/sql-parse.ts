@@ -7,9 +7,9 @@
  * referenced by plain name only: `main.orders` or `lake.orders` is reported (BP0102), not resolved.
  */
 import { type Diagnostic, diagnostic } from "../diagnostics.js";
-import { type DuckDBConnection, serializeSql } from "./sql-duckdb.js";
+import { type DuckDBConnection, isInlinable, serializeSql, serializeSqlEach } from "./sql-duckdb.js";
 import { errorFromJson } from "./sql-duckdb-errors.js";
-import { type Json, type JsonObject, arrayField, isObject, objectField } from "./sql-json.js";
+import { type Json, type JsonObject, arrayField, isObject, objectField, parseDuckJson } from "./sql-json.js";
 import { type FileLocation, type SqlModelText, locateRendered, locateStatementStart } from "./sql-location.js";
 import { type TableRefSite, collectTableRefSites } from "./sql-table-refs.js";
 import { TextOffsets, splitSqlStatements } from "./sql-text.js";
@@ -62,6 +62,8 @@ function notASelect(model: SqlModelText, message: string): Diagnostic {
 /** Anything holding the DuckDB connection used for parsing (a ScratchCatalog does). */
 export interface SqlParser {
   readonly conn: DuckDBConnection;
+  /** A second connection, to parse many models on two at once. */
+  readonly sideConn?: DuckDBConnection;
 }
 
 /** parseModelSql with the model's pieces passed one by one. */
@@ -76,7 +78,42 @@ export function parseSqlModel(
 }
 
 export async function parseModelSql(conn: DuckDBConnection, model: SqlModelText): Promise<ParsedSql> {
-  const result = await serializeSql(conn, model.rendered);
+  return parsedFrom(model, await serializeSql(conn, model.rendered));
+}
+
+/**
+ * parseModelSql of many models, a few hundred per DuckDB statement, the statements spread over the
+ * given connections and their results read while DuckDB parses the next ones (serializeSqlEach).
+ * `keep` maps each parse to what the caller keeps of it, as soon as it is made, so that the parse
+ * trees of a large project need not all be alive at once.
+ */
+export async function parseModelsSql<T = ParsedSql>(
+  conn: DuckDBConnection,
+  models: readonly SqlModelText[],
+  options: { readonly sideConn?: DuckDBConnection; readonly keep?: (parsed: ParsedSql, index: number) => T } = {},
+): Promise<T[]> {
+  const keep = options.keep ?? ((parsed: ParsedSql) => parsed as T);
+  const kept = new Array<T>(models.length);
+  const done = new Array<boolean>(models.length).fill(false);
+  const inline = models.flatMap((m, k) => (isInlinable(m.rendered) ? [k] : []));
+  try {
+    const conns = options.sideConn ? [conn, options.sideConn] : [conn];
+    await serializeSqlEach(conns, inline.map((k) => models[k]!.rendered), (j, json) => {
+      const k = inline[j]!;
+      kept[k] = keep(parsedFrom(models[k]!, parseDuckJson(json)), k);
+      done[k] = true;
+    });
+  } catch {
+    // Not expected (parse errors come back as data): the models left are parsed one by one.
+  }
+  for (const [k, model] of models.entries()) {
+    if (!done[k]) kept[k] = keep(await parseModelSql(conn, model), k);
+  }
+  return kept;
+}
+
+/** The parse result of `model` from DuckDB's `json_serialize_sql` document. */
+function parsedFrom(model: SqlModelText, result: Json): ParsedSql {
   if (!isObject(result)) return failed([diagnostic("BP0101", "DuckDB returned no parse tree", locateStatementStart(model))]);
 
   if (result.error === true) {

@@ -8,9 +8,11 @@
  * statement. Text pieces are copied verbatim (exact mapping); every other piece (a mustache, a block)
  * maps to the start of its statement in the original.
  */
-import Handlebars from "handlebars";
+import type Handlebars from "handlebars";
+import { requireCjs } from "../require-cjs.js";
 import { type Diagnostic, diagnostic, didYouMean, offsetToLineColumn } from "../diagnostics.js";
 import { lineStarts } from "./sql-text.js";
+import type { VarValue } from "../vars.js";
 
 export interface RenderedSql {
   readonly sql: string;
@@ -88,14 +90,16 @@ function buildMap(segments: readonly Segment[], sourceLength: number): (o: numbe
   };
 }
 
-export function renderSqlTemplate(file: string, text: string, vars: Readonly<Record<string, string>>): RenderedSql {
+export function renderSqlTemplate(file: string, text: string, vars: Readonly<Record<string, VarValue>>): RenderedSql {
   const diagnostics: Diagnostic[] = [];
+  // Without "{{" Handlebars outputs the text verbatim (one content statement): skip compiling it.
+  if (!text.includes("{{")) return identityRender(text, diagnostics);
   const starts = lineStarts(text);
   const offsetOf = (p: Position) => Math.min(text.length, (starts[p.line - 1] ?? text.length) + p.column);
   const at = (p: Position) => ({ file, line: p.line, column: p.column + 1 });
   const varNames = Object.keys(vars);
 
-  const env = Handlebars.create();
+  const env = (requireCjs("handlebars") as typeof Handlebars).create();
   env.registerHelper("var", (...args: unknown[]) => {
     const options = args.pop() as HelperOptionsWithLoc;
     const where = options.loc ? at(options.loc.start) : { file };

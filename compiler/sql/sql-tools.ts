@@ -1,6 +1,6 @@
 /** The SQL tools one compile uses: a parser and a scratch catalog sharing one in-memory DuckDB. */
 import type { SqlParser } from "./sql-parse.js";
-import { ScratchCatalog } from "./sql-scratch.js";
+import { ScratchCatalog, type ScratchOptions } from "./sql-scratch.js";
 
 export interface SqlTools {
   readonly parser: SqlParser;
@@ -8,7 +8,7 @@ export interface SqlTools {
   close(): void;
 }
 
-export async function openSqlTools(): Promise<SqlTools> {
-  const scratch = await ScratchCatalog.open();
+export async function openSqlTools(options: ScratchOptions = {}): Promise<SqlTools> {
+  const scratch = await ScratchCatalog.open(options);
   return { parser: scratch, scratch, close: () => scratch.close() };
 }

@@ -2,7 +2,8 @@
  * Finds the `model({...})` call a TS model file default-exports, resolving `model` and `input`
  * through the file's imports of "bauplan-ts" (named, aliased or namespace imports).
  */
-import ts from "typescript";
+import type * as TS from "typescript";
+import ts from "./typescript.js";
 import { diagnostic, type Diagnostic } from "../diagnostics.js";
 import { place, snippet, unwrap, type SourceContext } from "./source.js";
 
@@ -20,7 +21,7 @@ export interface SdkBindings {
   readonly namespaces: ReadonlySet<string>;
 }
 
-export function sdkBindings(sf: ts.SourceFile): SdkBindings {
+export function sdkBindings(sf: TS.SourceFile): SdkBindings {
   const model = new Set<string>();
   const input = new Set<string>();
   const namespaces = new Set<string>();
@@ -44,7 +45,7 @@ export function sdkBindings(sf: ts.SourceFile): SdkBindings {
 }
 
 /** Whether `call` calls the SDK's `model` or `input` (`model(...)`, `m(...)`, `bp.model(...)`). */
-export function isSdkCall(call: ts.CallExpression, fn: "model" | "input", b: SdkBindings): boolean {
+export function isSdkCall(call: TS.CallExpression, fn: "model" | "input", b: SdkBindings): boolean {
   const callee = call.expression;
   if (ts.isIdentifier(callee)) return b[fn].has(callee.text);
   return (
@@ -56,7 +57,7 @@ export function isSdkCall(call: ts.CallExpression, fn: "model" | "input", b: Sdk
 }
 
 /** The name a call's callee ends with: `model` for `model(...)` and `x.model(...)`. */
-export function calleeName(call: ts.CallExpression): string | undefined {
+export function calleeName(call: TS.CallExpression): string | undefined {
   const c = call.expression;
   if (ts.isIdentifier(c)) return c.text;
   if (ts.isPropertyAccessExpression(c)) return c.name.text;
@@ -64,8 +65,8 @@ export function calleeName(call: ts.CallExpression): string | undefined {
 }
 
 /** Top-level `const|let|var name = <init>` initializers. */
-function topLevelInitializers(sf: ts.SourceFile): Map<string, ts.Expression> {
-  const out = new Map<string, ts.Expression>();
+function topLevelInitializers(sf: TS.SourceFile): Map<string, TS.Expression> {
+  const out = new Map<string, TS.Expression>();
   for (const st of sf.statements) {
     if (!ts.isVariableStatement(st)) continue;
     for (const d of st.declarationList.declarations) {
@@ -76,7 +77,7 @@ function topLevelInitializers(sf: ts.SourceFile): Map<string, ts.Expression> {
 }
 
 /** The default-exported expression, and the statement that exports it. */
-function defaultExport(sf: ts.SourceFile): { expr: ts.Expression | null; statement: ts.Node } | null {
+function defaultExport(sf: TS.SourceFile): { expr: TS.Expression | null; statement: TS.Node } | null {
   for (const st of sf.statements) {
     if (ts.isExportAssignment(st) && !st.isExportEquals) return { expr: st.expression, statement: st };
     if (ts.isExportDeclaration(st) && !st.moduleSpecifier && st.exportClause && ts.isNamedExports(st.exportClause)) {
@@ -91,12 +92,12 @@ function defaultExport(sf: ts.SourceFile): { expr: ts.Expression | null; stateme
   return null;
 }
 
-function isExportDefault(st: ts.FunctionDeclaration | ts.ClassDeclaration): boolean {
+function isExportDefault(st: TS.FunctionDeclaration | TS.ClassDeclaration): boolean {
   const mods = ts.getModifiers(st) ?? [];
   return mods.some((m) => m.kind === ts.SyntaxKind.ExportKeyword) && mods.some((m) => m.kind === ts.SyntaxKind.DefaultKeyword);
 }
 
-export type FindModelResult = { call: ts.CallExpression; diagnostics: [] } | { call: null; diagnostics: Diagnostic[] };
+export type FindModelResult = { call: TS.CallExpression; diagnostics: [] } | { call: null; diagnostics: Diagnostic[] };
 
 /** Locates the default-exported `model(...)` call, following `const m = model(...); export default m;`. */
 export function findModelCall(ctx: SourceContext, b: SdkBindings): FindModelResult {
@@ -131,7 +132,7 @@ export function findModelCall(ctx: SourceContext, b: SdkBindings): FindModelResu
 
 /** The first top-level `model(...)` call, and the variable it is assigned to (`const m = model(...)`). */
 interface StrayModelCall {
-  readonly call: ts.CallExpression;
+  readonly call: TS.CallExpression;
   /** `scored` in `export const scored = model(...)`. */
   readonly variable?: string;
   /** `export const scored`, as written before the `=`. */
@@ -139,9 +140,9 @@ interface StrayModelCall {
 }
 
 /** The first top-level `model(...)` call, and the variable it is assigned to (`const m = model(...)`). */
-function firstTopLevelModelCall(sf: ts.SourceFile, b: SdkBindings): StrayModelCall | undefined {
+function firstTopLevelModelCall(sf: TS.SourceFile, b: SdkBindings): StrayModelCall | undefined {
   for (const st of sf.statements) {
-    const candidates: { expr: ts.Expression; variable?: string; declaration?: string }[] = [];
+    const candidates: { expr: TS.Expression; variable?: string; declaration?: string }[] = [];
     if (ts.isExpressionStatement(st)) candidates.push({ expr: st.expression });
     if (ts.isVariableStatement(st)) {
       const exported = (ts.getModifiers(st) ?? []).some((m) => m.kind === ts.SyntaxKind.ExportKeyword);

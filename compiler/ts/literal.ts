@@ -3,7 +3,8 @@
  * evaluating anything, remembering where each value (and key) is written. Anything that is not a
  * literal becomes a `NonLiteral` marker and a BP0203; duplicated keys are BP0204.
  */
-import ts from "typescript";
+import type * as TS from "typescript";
+import ts from "./typescript.js";
 import { diagnostic, offsetToLineColumn, type Diagnostic } from "../diagnostics.js";
 import { isSdkCall, SDK_MODULE, type SdkBindings } from "./find-model.js";
 import { pathKey, place, renderPath, snippet, unwrap, type SettingPath, type SourceContext } from "./source.js";
@@ -41,9 +42,9 @@ export type Lit =
 
 export interface Located {
   /** The value's expression (after unwrapping parentheses and type assertions). */
-  readonly node: ts.Node;
+  readonly node: TS.Node;
   /** The property name, for values held by an object key. */
-  readonly keyNode?: ts.Node;
+  readonly keyNode?: TS.Node;
 }
 
 export interface Extraction {
@@ -62,21 +63,21 @@ export const LITERAL_HINT =
   "model settings are read without running the file: use strings, numbers, booleans, arrays, " +
   'object literals and input("table", { columns: [...], filter: "..." }); only `run` may contain code';
 
-export function extractSettings(obj: ts.ObjectLiteralExpression, ctx: SourceContext, sdk: SdkBindings): Extraction {
+export function extractSettings(obj: TS.ObjectLiteralExpression, ctx: SourceContext, sdk: SdkBindings): Extraction {
   const locations = new Map<string, Located>();
   const keyOrder = new Map<string, string[]>();
   const openObjects = new Set<string>();
   const diagnostics: Diagnostic[] = [];
 
-  const report = (at: ts.Node | number, message: string, hint = LITERAL_HINT): NonLiteral => {
+  const report = (at: TS.Node | number, message: string, hint = LITERAL_HINT): NonLiteral => {
     const where = typeof at === "number" ? { file: ctx.file, ...offsetToLineColumn(ctx.text, at) } : place(ctx, at);
     diagnostics.push(diagnostic("BP0203", message, where, hint));
     return new NonLiteral();
   };
-  const nonLiteral = (node: ts.Node, path: SettingPath, what: string, hint = LITERAL_HINT): NonLiteral =>
+  const nonLiteral = (node: TS.Node, path: SettingPath, what: string, hint = LITERAL_HINT): NonLiteral =>
     report(node, `\`${renderPath(path)}\` must be a literal, not ${what}`, hint);
 
-  const value = (expr: ts.Expression, path: SettingPath, keyNode?: ts.Node): Lit => {
+  const value = (expr: TS.Expression, path: SettingPath, keyNode?: TS.Node): Lit => {
     const e = unwrap(expr);
     locations.set(pathKey(path), keyNode ? { node: e, keyNode } : { node: e });
     if (ts.isStringLiteral(e) || ts.isNoSubstitutionTemplateLiteral(e)) return e.text;
@@ -103,7 +104,7 @@ export function extractSettings(obj: ts.ObjectLiteralExpression, ctx: SourceCont
     return nonLiteral(e, path, describeNonLiteral(e), nonLiteralHint(e));
   };
 
-  const inputCall = (call: ts.CallExpression, path: SettingPath): InputCall => {
+  const inputCall = (call: TS.CallExpression, path: SettingPath): InputCall => {
     const [tableArg, optionsArg, extra] = call.arguments;
     if (extra) {
       diagnostics.push(diagnostic("BP0204", `input(...) takes a table name and an options object, not ${call.arguments.length} arguments`, place(ctx, extra), 'write input("table", { columns: [...], filter: "..." })'));
@@ -113,10 +114,10 @@ export function extractSettings(obj: ts.ObjectLiteralExpression, ctx: SourceCont
     return new InputCall(table, options);
   };
 
-  const object = (node: ts.ObjectLiteralExpression, path: SettingPath, isRoot: boolean): { [key: string]: Lit } => {
+  const object = (node: TS.ObjectLiteralExpression, path: SettingPath, isRoot: boolean): { [key: string]: Lit } => {
     const out: { [key: string]: Lit } = Object.create(null);
     const order: string[] = [];
-    const seen = new Map<string, ts.Node>();
+    const seen = new Map<string, TS.Node>();
     keyOrder.set(pathKey(path), order);
     for (const prop of node.properties) {
       if (ts.isSpreadAssignment(prop)) {
@@ -161,7 +162,7 @@ export function extractSettings(obj: ts.ObjectLiteralExpression, ctx: SourceCont
 }
 
 /** `run` must be a method, a function expression or an arrow function. */
-function runValue(prop: ts.ObjectLiteralElementLike): RunFunction | NotAFunction {
+function runValue(prop: TS.ObjectLiteralElementLike): RunFunction | NotAFunction {
   if (ts.isMethodDeclaration(prop)) return prop.asteriskToken ? new NotAFunction("a generator method") : new RunFunction();
   if (ts.isPropertyAssignment(prop)) {
     const e = unwrap(prop.initializer);
@@ -175,21 +176,21 @@ function runValue(prop: ts.ObjectLiteralElementLike): RunFunction | NotAFunction
 }
 
 /** The comma that closes an array hole (`[a, , b]`): holes have no token of their own. */
-function holeComma(ctx: SourceContext, hole: ts.OmittedExpression): number {
+function holeComma(ctx: SourceContext, hole: TS.OmittedExpression): number {
   const scanner = ts.createScanner(ts.ScriptTarget.Latest, true, ts.LanguageVariant.Standard, ctx.text);
   scanner.resetTokenState(hole.pos);
   scanner.scan();
   return scanner.getTokenStart();
 }
 
-function propertyName(name: ts.PropertyName): string {
+function propertyName(name: TS.PropertyName): string {
   if (ts.isIdentifier(name) || ts.isStringLiteral(name) || ts.isNoSubstitutionTemplateLiteral(name)) return name.text;
   if (ts.isNumericLiteral(name)) return String(Number(name.text));
   if (ts.isPrivateIdentifier(name)) return name.text;
   return name.getText();
 }
 
-function describeNonLiteral(e: ts.Expression): string {
+function describeNonLiteral(e: TS.Expression): string {
   if (ts.isIdentifier(e)) return e.text === "undefined" ? "`undefined` (leave the setting out instead)" : `the variable \`${e.text}\``;
   if (ts.isTemplateExpression(e)) return "a template literal with `${...}` substitutions";
   if (ts.isCallExpression(e)) return `a call to \`${e.expression.getText().replace(/\s+/g, " ").slice(0, 40)}(...)\``;
@@ -200,7 +201,7 @@ function describeNonLiteral(e: ts.Expression): string {
   return `the expression \`${text.length > 40 ? `${text.slice(0, 37)}...` : text}\``;
 }
 
-function nonLiteralHint(e: ts.Expression): string {
+function nonLiteralHint(e: TS.Expression): string {
   if (ts.isCallExpression(e) && ts.isIdentifier(e.expression) && e.expression.text === "input") {
     return `\`input\` here is not the one of "${SDK_MODULE}": import { model, input } from "${SDK_MODULE}"`;
   }

@@ -2,7 +2,8 @@
  * Reads a TS model file statically: parse (never import, transpile or run it), find the
  * default-exported `model({...})`, extract its literal settings and validate them.
  */
-import ts from "typescript";
+import type * as TS from "typescript";
+import ts from "./typescript.js";
 import { diagnostic, hasErrors, offsetToLineColumn, sortDiagnostics, type Diagnostic } from "../diagnostics.js";
 import { EXPECTED_SHAPE, findModelCall, sdkBindings } from "./find-model.js";
 import { extractSettings, LITERAL_HINT, type Extraction, type InputCall } from "./literal.js";
@@ -121,15 +122,15 @@ export function syntaxHint(message: string, text: string, offset: number, line: 
 }
 
 /** The parser's own diagnostics; not part of TypeScript's public typings, but always present. */
-function parseDiagnostics(sf: ts.SourceFile): readonly ts.DiagnosticWithLocation[] {
-  return (sf as unknown as { parseDiagnostics?: readonly ts.DiagnosticWithLocation[] }).parseDiagnostics ?? [];
+function parseDiagnostics(sf: TS.SourceFile): readonly TS.DiagnosticWithLocation[] {
+  return (sf as unknown as { parseDiagnostics?: readonly TS.DiagnosticWithLocation[] }).parseDiagnostics ?? [];
 }
 
 /**
  * Assembles the result from validated values (`validRoot`: the extracted values, or what is left of
  * them once invalid ones are dropped). Reads the extraction for declaration order and locations.
  */
-function buildSettings(validRoot: { [key: string]: unknown }, ex: Extraction, ctx: SourceContext, call: ts.CallExpression, memoryMb: number): TsModelSettings {
+function buildSettings(validRoot: { [key: string]: unknown }, ex: Extraction, ctx: SourceContext, call: TS.CallExpression, memoryMb: number): TsModelSettings {
   const root = validRoot as Record<string, unknown>;
   const locAt = (path: SettingPath, delta = 0): LineColumn => nodeAt(ctx, ex.locations.get(pathKey(path))!.node, delta);
   const valueAt = (path: SettingPath): unknown => path.reduce<unknown>((v, k) => (v !== null && typeof v === "object" ? (v as Record<string, unknown>)[k] : undefined), root);

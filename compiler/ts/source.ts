@@ -1,7 +1,8 @@
 /**
  * Shared plumbing of the TS-model reader: the parsed file, node locations and setting paths.
  */
-import ts from "typescript";
+import type * as TS from "typescript";
+import ts from "./typescript.js";
 import { offsetToLineColumn } from "../diagnostics.js";
 
 export interface LineColumn {
@@ -13,21 +14,21 @@ export interface LineColumn {
 export interface SourceContext {
   readonly file: string;
   readonly text: string;
-  readonly sf: ts.SourceFile;
+  readonly sf: TS.SourceFile;
 }
 
 /** Where a node starts (after leading trivia), plus `delta` characters. 1-based. */
-export function nodeAt(ctx: SourceContext, node: ts.Node, delta = 0): LineColumn {
+export function nodeAt(ctx: SourceContext, node: TS.Node, delta = 0): LineColumn {
   return offsetToLineColumn(ctx.text, node.getStart(ctx.sf) + delta);
 }
 
 /** The same, shaped for `diagnostic()`. */
-export function place(ctx: SourceContext, node: ts.Node): { file: string; line: number; column: number } {
+export function place(ctx: SourceContext, node: TS.Node): { file: string; line: number; column: number } {
   return { file: ctx.file, ...nodeAt(ctx, node) };
 }
 
 /** Strips what does not change a value: `( )`, `as T`, `as const`, `satisfies T`, `<T>x`, `x!`. */
-export function unwrap(expr: ts.Expression): ts.Expression {
+export function unwrap(expr: TS.Expression): TS.Expression {
   let e = expr;
   while (
     ts.isParenthesizedExpression(e) ||
@@ -62,7 +63,7 @@ export function renderPath(path: SettingPath): string {
 }
 
 /** Source text of a node, shortened for messages. */
-export function snippet(ctx: SourceContext, node: ts.Node, max = 40): string {
+export function snippet(ctx: SourceContext, node: TS.Node, max = 40): string {
   const t = node.getText(ctx.sf).replace(/\s+/g, " ");
   return t.length > max ? `${t.slice(0, max - 3)}...` : t;
 }

@@ -95,7 +95,7 @@ describe("checkFilter", () => {
   it("leaves no helper table behind", async () => {
     await check("amount > 0");
     expect(scratch.tableNames()).toEqual(["orders"]);
-    const reader = await scratch.conn.runAndReadAll("SELECT count(*) FROM duckdb_tables() WHERE table_name LIKE '__bp%'");
-    expect(Number(reader.getRows()[0]![0])).toBe(0);
+    const rows = await scratch.conn.rows("SELECT count(*) FROM duckdb_tables() WHERE table_name LIKE '__bp%'");
+    expect(Number(rows[0]![0])).toBe(0);
   });
 });

@@ -4,7 +4,8 @@
  * and then:
  *   - the real CLI `bp compile -p <dir>` runs; its exit code and stderr (colors off, the temp folder
  *     replaced by `<project>`) must equal `expected.txt`;
- *   - `compileProject` runs in-process; its diagnostics array (JSON) must equal `expected.json`.
+ *   - `compileProject` runs in-process; its diagnostics array (JSON) must equal `expected.json`, and
+ *     be the same when models are bound one at a time (bindSequentially) and on a second, cached compile.
  * A case named `bpNNNN-...` must report BPNNNN (at a file:line:col when that code has a location);
  * `many-errors` shows that errors in many files are all collected in one pass, in a stable order.
  *
@@ -103,6 +104,12 @@ describe.each(cases)("diagnostics of $name", (c) => {
     expect(result.plan).toBeNull();
     const json = `${maskDir(JSON.stringify(result.diagnostics, null, 2), dir)}\n`;
     golden(path.join(c.dir, "expected.json"), json);
+    // Binding in batches reports exactly what binding one model at a time does.
+    const sequential = await compileProject({ projectDir: dir, vars: c.vars, bindSequentially: true });
+    expect(JSON.stringify(sequential.diagnostics, null, 2)).toBe(JSON.stringify(result.diagnostics, null, 2));
+    // And a second compile (TS reads from .bp/cache) reports exactly the same again.
+    const again = await compileProject({ projectDir: dir, vars: c.vars });
+    expect(JSON.stringify(again.diagnostics, null, 2)).toBe(JSON.stringify(result.diagnostics, null, 2));
     // One pass, stable order; nothing reported twice.
     expect(result.diagnostics).toEqual(sortDiagnostics(result.diagnostics));
     const keys = result.diagnostics.map((d) => `${d.file}:${d.line}:${d.column} ${d.code} ${d.message}`);

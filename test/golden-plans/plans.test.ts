@@ -1,13 +1,15 @@
 /**
  * Golden tests for compiled plans: each case under cases/ (and the example project) is compiled
  * with the real CLI and its target/plan.json compared with expected-plan.json. Lake commit ids and
- * data file names (random per import) are masked; everything else must match byte for byte.
+ * data file names (random per import) are masked; everything else must match byte for byte. The
+ * plan must also be the same when models are bound one at a time (bindSequentially).
  * Re-bless with: UPDATE_GOLDENS=1 npx vitest run test/golden-plans
  */
 import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { compileProject } from "../../compiler/compile-project.js";
 import { bp, importSql, ROOT } from "../helpers/temp-project.js";
 
 const HERE = path.join(ROOT, "test", "golden-plans");
@@ -59,6 +61,12 @@ describe.each(cases)("plan of $name", (c) => {
     const masked = mask(planText);
     if (UPDATE || !existsSync(c.expected)) writeFileSync(c.expected, masked);
     expect(masked).toBe(readFileSync(c.expected, "utf8"));
+
+    // Binding in batches gives the plan that binding one model at a time gives.
+    const batched = await compileProject({ projectDir: dir });
+    const sequential = await compileProject({ projectDir: dir, bindSequentially: true });
+    expect(sequential.diagnostics).toEqual([]);
+    expect(JSON.stringify(batched.plan)).toBe(JSON.stringify(sequential.plan));
   });
 });
 
