@@ -16,15 +16,21 @@
  *       write copies just the written page into the process, and never reaches the file.
  *     Failures throw an Error with .code (e.g. "ENOENT"), .errno, .syscall and .path.
  *
+ *   mapRange(path, offset, length, mode?) -> Uint8Array
+ *     Maps bytes [offset, offset + length) of the file (same modes, unmapping and errors as
+ *     mapFile) and returns a Uint8Array of exactly those bytes. The mapping itself starts at the
+ *     page holding `offset` (the view's .buffer is that mapping). Lets a file be mapped in pieces,
+ *     each under the largest ArrayBuffer the running Node can make (4 GiB on Node 20).
+ *
  *   advise(buffer, advice) -> undefined
  *     madvise() over a mapped ArrayBuffer (or a view of one): "normal" | "sequential" | "random" |
  *     "willneed". Throws for a buffer that mapFile did not create.
  *
  *   isMapped(buffer) -> boolean
- *     True for an ArrayBuffer (or a view of one) created by mapFile (empty files excepted).
+ *     True for an ArrayBuffer (or a view of one) created by mapFile or mapRange (empty files excepted).
  *
  *   release(buffer) -> boolean
- *     Detaches a mapFile ArrayBuffer (given itself or a view of it): every view of it becomes
+ *     Detaches a mapFile (or mapRange) ArrayBuffer (given itself or a view of it): every view of it becomes
  *     empty (reads give undefined, never a fault) and the mapping is unmapped as soon as Node
  *     frees the backing store, instead of at some later garbage collection. For a file that is
  *     deleted next, this returns its pages (e.g. /dev/shm space) right away. False (and nothing
@@ -50,9 +56,9 @@
 
 #include "duckdb_bridge.h"
 
-#define BP_NATIVE_ABI 1
+#define BP_NATIVE_ABI 2
 
-/* Marks ArrayBuffers created by mapFile (napi_type_tag_object, Node-API 8). */
+/* Marks ArrayBuffers created by mapFile and mapRange (napi_type_tag_object, Node-API 8). */
 static const napi_type_tag MAPPED_TAG = {0x6270206e61746976ULL, 0x65206d6d61702031ULL};
 
 #define NAPI_CALL(env, call)                                   \
@@ -171,40 +177,52 @@ static void unmap_finalizer(napi_env env, void *data, void *hint) {
   munmap(data, (size_t)(uintptr_t)hint);
 }
 
-static napi_value map_file(napi_env env, napi_callback_info info) {
-  size_t argc = 2;
-  napi_value argv[2];
-  NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  if (argc < 1) {
-    napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "bp_native: mapFile(path, mode?) needs a path");
-    return NULL;
+/* Reads the optional mode argument: false for "shared" (or undefined), true for "private". */
+static bool get_mode(napi_env env, napi_value value, bool *private_cow) {
+  napi_valuetype type;
+  if (napi_typeof(env, value, &type) != napi_ok) {
+    throw_last_napi_error(env, "napi_typeof");
+    return false;
   }
-
-  bool private_cow = false;
-  if (argc >= 2) {
-    napi_valuetype type;
-    NAPI_CALL(env, napi_typeof(env, argv[1], &type));
-    if (type != napi_undefined) {
-      char *mode = get_string(env, argv[1], "mode");
-      if (mode == NULL) return NULL;
-      if (strcmp(mode, "private") == 0) {
-        private_cow = true;
-      } else if (strcmp(mode, "shared") != 0) {
-        free(mode);
-        napi_throw_type_error(env, "ERR_INVALID_ARG_VALUE", "bp_native: mapFile mode must be \"shared\" or \"private\"");
-        return NULL;
-      }
-      free(mode);
-    }
+  *private_cow = false;
+  if (type == napi_undefined) return true;
+  char *mode = get_string(env, value, "mode");
+  if (mode == NULL) return false;
+  bool ok = true;
+  if (strcmp(mode, "private") == 0) {
+    *private_cow = true;
+  } else if (strcmp(mode, "shared") != 0) {
+    napi_throw_type_error(env, "ERR_INVALID_ARG_VALUE", "bp_native: the mode must be \"shared\" or \"private\"");
+    ok = false;
   }
+  free(mode);
+  return ok;
+}
 
-  char *path = get_string(env, argv[0], "path");
-  if (path == NULL) return NULL;
+/* A non-negative integer argument below 2^53 (file offsets and lengths). */
+static bool get_size_arg(napi_env env, napi_value value, const char *what, uint64_t *out) {
+  double d = 0;
+  if (napi_get_value_double(env, value, &d) != napi_ok || !(d >= 0) || d > 9007199254740991.0 || d != (double)(uint64_t)d) {
+    char msg[160];
+    snprintf(msg, sizeof msg, "bp_native: %s must be a non-negative integer", what);
+    napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", msg);
+    return false;
+  }
+  *out = (uint64_t)d;
+  return true;
+}
 
+/*
+ * Maps bytes [offset, offset + length) of `path` (whole = true: the whole file, offset and length
+ * ignored) and returns an ArrayBuffer whose memory IS the mapping. The mapping starts at the page
+ * holding `offset`; *skip is set to the bytes before `offset` in it (0 for a whole file).
+ */
+static napi_value map_region(napi_env env, const char *path, bool private_cow, bool whole, uint64_t offset, uint64_t length,
+                             size_t *skip) {
+  *skip = 0;
   int fd = open(path, O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
     throw_errno(env, errno, "open", path, NULL);
-    free(path);
     return NULL;
   }
   struct stat st;
@@ -212,45 +230,53 @@ static napi_value map_file(napi_env env, napi_callback_info info) {
     int err = errno;
     close(fd);
     throw_errno(env, err, "fstat", path, NULL);
-    free(path);
     return NULL;
   }
   if (S_ISDIR(st.st_mode)) {
     close(fd);
     throw_errno(env, EISDIR, "mmap", path, "illegal operation on a directory");
-    free(path);
     return NULL;
   }
   if (!S_ISREG(st.st_mode)) {
     close(fd);
     throw_errno(env, ENODEV, "mmap", path, "not a regular file, cannot be mapped");
-    free(path);
+    return NULL;
+  }
+  if (whole) {
+    offset = 0;
+    length = (uint64_t)st.st_size;
+  } else if (offset > (uint64_t)st.st_size || length > (uint64_t)st.st_size - offset) {
+    close(fd);
+    char detail[200];
+    snprintf(detail, sizeof detail, "bytes [%llu, %llu) are past the end of the file (%llu bytes)", (unsigned long long)offset,
+             (unsigned long long)(offset + length), (unsigned long long)st.st_size);
+    throw_errno(env, EINVAL, "mmap", path, detail);
     return NULL;
   }
 
   napi_value result;
-  if (st.st_size == 0) {
+  if (length == 0) {
     close(fd);
-    free(path);
     void *unused = NULL;
     NAPI_CALL(env, napi_create_arraybuffer(env, 0, &unused, &result));
     return result;
   }
-  if ((uint64_t)st.st_size > (uint64_t)SIZE_MAX) {
+  uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE);
+  uint64_t start = offset - offset % page;
+  uint64_t span = offset - start + length;
+  if (span > (uint64_t)SIZE_MAX || start > (uint64_t)INT64_MAX) {
     close(fd);
     throw_errno(env, EFBIG, "mmap", path, "file too large to map");
-    free(path);
     return NULL;
   }
 
-  size_t size = (size_t)st.st_size;
-  void *addr = private_cow ? mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_NORESERVE, fd, 0)
-                           : mmap(NULL, size, PROT_READ, MAP_SHARED, fd, 0);
+  size_t size = (size_t)span;
+  void *addr = private_cow ? mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_NORESERVE, fd, (off_t)start)
+                           : mmap(NULL, size, PROT_READ, MAP_SHARED, fd, (off_t)start);
   int map_errno = errno;
   close(fd); /* the mapping holds its own reference to the file */
   if (addr == MAP_FAILED) {
     throw_errno(env, map_errno, "mmap", path, NULL);
-    free(path);
     return NULL;
   }
 
@@ -281,13 +307,53 @@ static napi_value map_file(napi_env env, napi_callback_info info) {
     }
     snprintf(detail, sizeof detail, "this Node cannot make an ArrayBuffer of %zu bytes over the mapping (%s)", size, why);
     throw_errno(env, EFBIG, "mmap", path, detail);
-    free(path);
     return NULL;
   }
-  free(path);
   /* Tagging can only fail on a non-object; the buffer is still valid, so ignore a failure here. */
   napi_type_tag_object(env, result, &MAPPED_TAG);
+  *skip = (size_t)(offset - start);
   return result;
+}
+
+static napi_value map_file(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc < 1) {
+    napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "bp_native: mapFile(path, mode?) needs a path");
+    return NULL;
+  }
+  bool private_cow = false;
+  if (argc >= 2 && !get_mode(env, argv[1], &private_cow)) return NULL;
+  char *path = get_string(env, argv[0], "path");
+  if (path == NULL) return NULL;
+  size_t skip;
+  napi_value result = map_region(env, path, private_cow, true, 0, 0, &skip);
+  free(path);
+  return result;
+}
+
+static napi_value map_range(napi_env env, napi_callback_info info) {
+  size_t argc = 4;
+  napi_value argv[4];
+  NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc < 3) {
+    napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "bp_native: mapRange(path, offset, length, mode?) needs three arguments");
+    return NULL;
+  }
+  uint64_t offset, length;
+  if (!get_size_arg(env, argv[1], "offset", &offset) || !get_size_arg(env, argv[2], "length", &length)) return NULL;
+  bool private_cow = false;
+  if (argc >= 4 && !get_mode(env, argv[3], &private_cow)) return NULL;
+  char *path = get_string(env, argv[0], "path");
+  if (path == NULL) return NULL;
+  size_t skip;
+  napi_value buffer = map_region(env, path, private_cow, false, offset, length, &skip);
+  free(path);
+  if (buffer == NULL) return NULL;
+  napi_value view;
+  NAPI_CALL(env, napi_create_typedarray(env, napi_uint8_array, (size_t)length, buffer, skip, &view));
+  return view;
 }
 
 /* The ArrayBuffer behind `value` (an ArrayBuffer or a typed array / DataView over one) and the
@@ -427,6 +493,8 @@ static napi_value init(napi_env env, napi_value exports) {
   napi_value fn;
   NAPI_CALL(env, napi_create_function(env, "mapFile", NAPI_AUTO_LENGTH, map_file, NULL, &fn));
   NAPI_CALL(env, napi_set_named_property(env, exports, "mapFile", fn));
+  NAPI_CALL(env, napi_create_function(env, "mapRange", NAPI_AUTO_LENGTH, map_range, NULL, &fn));
+  NAPI_CALL(env, napi_set_named_property(env, exports, "mapRange", fn));
   NAPI_CALL(env, napi_create_function(env, "advise", NAPI_AUTO_LENGTH, advise, NULL, &fn));
   NAPI_CALL(env, napi_set_named_property(env, exports, "advise", fn));
   NAPI_CALL(env, napi_create_function(env, "isMapped", NAPI_AUTO_LENGTH, is_mapped, NULL, &fn));

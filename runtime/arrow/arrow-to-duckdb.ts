@@ -31,8 +31,9 @@ import {
   Type,
 } from "apache-arrow";
 import { copyBits, fillBits } from "./bits.js";
-import { nativeAddon } from "../native/index.js";
+import { ipcReader, mapIpcFile } from "../native/ipc-file.js";
 import { bridgeCounters, chooseBridge, type DuckDBBridge } from "./bridge.js";
+import { beginUnlessOpen } from "./transaction.js";
 import { arrowSchemaToColumns, parseDecimal } from "./types.js";
 
 const T = duckdb.Type;
@@ -61,8 +62,9 @@ export async function arrowTableToDuckDB(
 
 /**
  * Same as arrowTableToDuckDB for an Arrow IPC file (file or stream format). With bp's addon the
- * file is memory-mapped (copy-on-write, never written) and the record batches are views into the
- * mapping; without it (or with BP_NO_MMAP=1) it is read one batch at a time.
+ * file is memory-mapped (copy-on-write, never written; in pieces cut at record-batch boundaries
+ * when it is larger than one piece, see runtime/native/ipc-file.ts) and the record batches are
+ * views into the mappings; without it (or with BP_NO_MMAP=1) it is read one batch at a time.
  */
 export async function arrowIPCFileToDuckDB(
   conn: DuckDBConnection,
@@ -70,11 +72,10 @@ export async function arrowIPCFileToDuckDB(
   tableName: string,
   options: ArrowToDuckDBOptions = {},
 ): Promise<{ rows: number }> {
-  const mapped = mapFileOrNull(filePath);
+  const mapped = mapIpcFile(filePath);
   if (mapped !== null) {
     try {
-      const reader = RecordBatchReader.from(mapped.bytes);
-      reader.open();
+      const reader = ipcReader(mapped);
       return await loadBatches(conn, reader.schema, reader, tableName, options);
     } finally {
       // DuckDB holds its own copy now: unmap at once (the file is usually deleted next, and its
@@ -113,13 +114,7 @@ async function loadBatches(
     columns.map((c) => `${quoteIdent(c.name)} ${c.type}`).join(", ") +
     ")";
 
-  let ownTransaction = false;
-  try {
-    await conn.run("BEGIN TRANSACTION");
-    ownTransaction = true;
-  } catch {
-    // a transaction is already open on this connection: join it
-  }
+  const ownTransaction = await beginUnlessOpen(conn); // else join the caller's
   try {
     await conn.run(ddl);
     const appender = await conn.createAppender(tableName);
@@ -180,24 +175,6 @@ async function loadBatches(
   }
 }
 
-/**
- * The file's bytes as a mapping, and how to unmap it; null (read the file instead) without the
- * addon, with BP_NO_MMAP=1, for an empty file, or when mapping fails (e.g. a missing file: the read
- * path reports it as usual).
- */
-function mapFileOrNull(filePath: string): { bytes: Uint8Array; release(): void } | null {
-  const addon = nativeAddon();
-  if (addon === null) return null;
-  let buffer: ArrayBuffer;
-  try {
-    buffer = addon.mapFile(filePath, "private");
-  } catch {
-    return null;
-  }
-  if (buffer.byteLength === 0) return null;
-  return { bytes: new Uint8Array(buffer), release: () => void addon.release?.(buffer) };
-}
-
 function quoteIdent(name: string): string {
   return `"${name.replace(/"/g, '""')}"`;
 }
@@ -252,12 +229,19 @@ abstract class ColumnWriter {
   /** Rows [src, src + n) of `data` into rows [dst, dst + n) of the chunk. */
   write(data: Data, src: number, dst: number, n: number): void {
     if (data.nullCount > 0) {
-      if (data.nullBitmap && data.nullBitmap.length > 0) {
-        copyBits(this.validity, dst, data.nullBitmap, data.offset + src, n);
-      } else {
-        fillBits(this.validity, dst, n, false); // Null type: no bitmap, every row null
-      }
       this.hasNulls = true;
+      if (data.nullCount === data.length) {
+        // Every row NULL: Arrow lets such an array omit its buffers (the Null type; apache-arrow
+        // pads the short columns of a Table this way), so there are no values to read.
+        fillBits(this.validity, dst, n, false);
+        return;
+      }
+      const bitmap = data.nullBitmap;
+      const first = data.offset + src;
+      // bits past the end of a (malformed) short bitmap count as NULL
+      const present = bitmap ? Math.max(0, Math.min(n, bitmap.length * 8 - first)) : 0;
+      if (present > 0) copyBits(this.validity, dst, bitmap!, first, present);
+      if (present < n) fillBits(this.validity, dst + present, n - present, false);
     }
     this.writeValues(data, src, dst, n);
   }

@@ -8,24 +8,17 @@
  * chunk copies the vector straight into the Arrow buffers: a memcpy for fixed-width values, string_t
  * -> int32 offsets + bytes for strings/blobs, plus the validity bits. JS path (BP_NO_NATIVE=1, or no
  * addon): fixed-width columns are byte copies of `vector_get_data` (which copies once more),
- * validity masks are bit copies, and strings/blobs go through `copyDuckDBStrings`.
+ * validity masks are bit copies, and strings/blobs go through `copyDuckDBStrings`; a query failing
+ * mid-stream is told from one that ended through a transaction (see StreamFailureCheck).
  */
 import fs from "node:fs";
 import duckdb from "@duckdb/node-bindings";
 import type { DuckDBConnection, DuckDBResult } from "@duckdb/node-api";
-import {
-  Data,
-  DataType,
-  Field,
-  RecordBatch,
-  RecordBatchFileWriter,
-  Schema,
-  Struct,
-  Table,
-  makeData,
-} from "apache-arrow";
+import { Data, DataType, Field, RecordBatch, Schema, Struct, Table, makeData } from "apache-arrow";
 import type { ColumnSchema } from "../../compiler/plan-types.js";
 import { copyBits, countSetBits, fillBits } from "./bits.js";
+import { FdRecordBatchFileWriter } from "./ipc-writer.js";
+import { beginUnlessOpen } from "./transaction.js";
 import { bridgeCounters, chooseBridge, type CopyPath, type DuckDBBridge } from "./bridge.js";
 import { duckdbTypeToArrow } from "./types.js";
 
@@ -643,38 +636,60 @@ interface ExportStream {
 }
 
 async function openExport(conn: DuckDBConnection, sql: string): Promise<ExportStream> {
-  const result = await conn.stream(sql);
-  const cols: ResultColumn[] = [];
-  for (let i = 0; i < result.columnCount; i++) cols.push(exporterFor(result, i));
+  // JS path: the stream runs in a transaction that tells whether it failed (see StreamFailureCheck)
+  const check = chooseBridge().bridge === null ? await StreamFailureCheck.begin(conn, sql) : null;
+  let result: DuckDBResult;
+  let cols: ResultColumn[];
+  let opened: { bridge: DuckDBBridge; stream: unknown } | null;
+  try {
+    result = await conn.stream(sql);
+    cols = [];
+    for (let i = 0; i < result.columnCount; i++) cols.push(exporterFor(result, i));
+    opened = check ? null : openNativeStream(result, cols.map((c) => c.exporter));
+  } catch (e) {
+    await check?.abandon();
+    throw e;
+  }
   const schema = new Schema(cols.map((c) => new Field(c.name, c.exporter.type, true)));
   const structType = new Struct(schema.fields);
   const exporters = cols.map((c) => c.exporter);
-  const native = openNativeStream(result, exporters);
+  const native = opened;
 
   const finish = (rows: number): RecordBatch => {
     const children = exporters.map((e) => e.finish());
     return new RecordBatch(schema, makeData({ type: structType, length: rows, nullCount: 0, children }));
   };
 
-  /** JS path: one bindings fetch per chunk, copied column by column. */
+  /**
+   * JS path: one bindings fetch per chunk, copied column by column. The last batch is yielded only
+   * once the stream is known not to have failed (so a failure never looks like a shorter result).
+   */
   async function* jsBatches(): AsyncGenerator<RecordBatch> {
     let rows = 0;
-    for (;;) {
-      const chunk = await result.fetchChunk();
-      const n = chunk ? chunk.rowCount : 0;
-      if (!chunk || n === 0) break;
-      let varBytes = 0;
-      for (let c = 0; c < exporters.length; c++) {
-        const exporter = exporters[c]!;
-        exporter.append(duckdb.data_chunk_get_vector(chunk.chunk, c), n);
-        varBytes += exporter.varBytes();
+    let checked = false;
+    try {
+      for (;;) {
+        const chunk = await result.fetchChunk();
+        const n = chunk ? chunk.rowCount : 0;
+        if (!chunk || n === 0) break;
+        let varBytes = 0;
+        for (let c = 0; c < exporters.length; c++) {
+          const exporter = exporters[c]!;
+          exporter.append(duckdb.data_chunk_get_vector(chunk.chunk, c), n);
+          varBytes += exporter.varBytes();
+        }
+        bridgeCounters.exportJs += n * exporters.length;
+        rows += n;
+        if (rows >= TARGET_BATCH_ROWS || varBytes >= MAX_BATCH_STRING_BYTES) {
+          yield finish(rows);
+          rows = 0;
+        }
       }
-      bridgeCounters.exportJs += n * exporters.length;
-      rows += n;
-      if (rows >= TARGET_BATCH_ROWS || varBytes >= MAX_BATCH_STRING_BYTES) {
-        yield finish(rows);
-        rows = 0;
-      }
+      checked = true;
+      await check?.end(); // throws DuckDB's error when the query failed mid-stream
+    } finally {
+      // the consumer stopped early, or a fetch or copy threw
+      if (!checked) await check?.abandon();
     }
     if (rows > 0) yield finish(rows);
   }
@@ -730,6 +745,51 @@ async function openExport(conn: DuckDBConnection, sql: string): Promise<ExportSt
   };
 }
 
+/**
+ * JS path: tells a query that failed while streaming from one that ended. The bindings' fetch_chunk
+ * returns no chunk in both cases and never reads DuckDB's error (duckdb_result_error is not
+ * exposed), which would silently truncate the result. But a query failing inside an explicit
+ * transaction aborts that transaction, which the next statement reveals. So the stream runs in a
+ * transaction of its own (or the caller's, when one is open); after the last chunk one `SELECT 1`
+ * probes it. On failure, DuckDB's message comes from running the query again under EXPLAIN ANALYZE
+ * (which executes it fully but keeps no rows); the native path reads it straight from the result.
+ */
+class StreamFailureCheck {
+  private constructor(
+    private readonly conn: DuckDBConnection,
+    private readonly sql: string,
+    /** BEGIN was ours (else a transaction was already open on the connection: joined). */
+    private readonly own: boolean,
+  ) {}
+
+  static async begin(conn: DuckDBConnection, sql: string): Promise<StreamFailureCheck> {
+    return new StreamFailureCheck(conn, sql, await beginUnlessOpen(conn));
+  }
+
+  /** After the last chunk: ends the transaction, or throws the query's error. */
+  async end(): Promise<void> {
+    let aborted: Error;
+    try {
+      await this.conn.run("SELECT 1");
+      if (this.own) await this.conn.run("COMMIT");
+      return;
+    } catch (e) {
+      aborted = e as Error;
+    }
+    if (!this.own) {
+      throw new Error(`the query failed while its rows were streaming; DuckDB says only: ${aborted.message}`);
+    }
+    await this.conn.run("ROLLBACK").catch(() => undefined);
+    await this.conn.run(`EXPLAIN ANALYZE ${this.sql}`); // rejects with DuckDB's error, as the native path reports it
+    throw new Error("the query failed while its rows were streaming, and succeeded when run again (DuckDB's error was not reported)");
+  }
+
+  /** The stream was not read to its end (or opening it failed): roll back our transaction. */
+  async abandon(): Promise<void> {
+    if (this.own) await this.conn.run("ROLLBACK").catch(() => undefined);
+  }
+}
+
 /** exportFill's status flags (FLAG_* in native/src/duckdb_bridge.c). */
 const FILL_END = 1;
 const FILL_GROW = 2;
@@ -758,51 +818,6 @@ function openNativeStream(result: DuckDBResult, exporters: ColumnExporter[]): { 
 
 // ---------------------------------------------------------------------------------------------
 // IPC file output
-
-/**
- * RecordBatchFileWriter that writes straight to a file descriptor (through a 1 MiB buffer)
- * instead of queueing the bytes in memory, so a large result never sits whole in the JS heap.
- */
-class FdRecordBatchFileWriter extends RecordBatchFileWriter {
-  private readonly fd: number;
-  private pending = Buffer.allocUnsafe(1 << 20);
-  private pendingBytes = 0;
-  bytesWritten = 0;
-
-  constructor(fd: number) {
-    super();
-    this.fd = fd;
-  }
-
-  protected override _write(chunk: ArrayBufferView): this {
-    if (!this._started) return this;
-    const bytes = new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
-    if (bytes.byteLength === 0) return this;
-    if (bytes.byteLength >= this.pending.length / 4) {
-      this.flushPending();
-      writeFully(this.fd, bytes);
-    } else {
-      if (this.pendingBytes + bytes.byteLength > this.pending.length) this.flushPending();
-      this.pending.set(bytes, this.pendingBytes);
-      this.pendingBytes += bytes.byteLength;
-    }
-    this._position += bytes.byteLength;
-    this.bytesWritten += bytes.byteLength;
-    return this;
-  }
-
-  flushPending(): void {
-    if (this.pendingBytes > 0) {
-      writeFully(this.fd, this.pending.subarray(0, this.pendingBytes));
-      this.pendingBytes = 0;
-    }
-  }
-}
-
-function writeFully(fd: number, bytes: Uint8Array): void {
-  let off = 0;
-  while (off < bytes.byteLength) off += fs.writeSync(fd, bytes, off, bytes.byteLength - off);
-}
 
 /**
  * Runs `sql` and writes the result as an Arrow IPC *file* at `filePath` (via `${filePath}.tmp` and

@@ -6,6 +6,8 @@
  *
  *   const { bytes, mode } = readFileBytes("/dev/shm/bp-run/x.arrow");  // mode "mmap" | "read"
  *   const table = tableFromIPC(bytes);   // fixed-width and string columns are views into `bytes`
+ *
+ * Arrow IPC files of any size (pieces under Node 20's 4 GiB ArrayBuffer limit): ./ipc-file.ts.
  */
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -13,7 +15,7 @@ import path from "node:path";
 import { packageRoot } from "../../compiler/package-root.js";
 
 /** Interface version the addon must report (BP_NATIVE_ABI in native/src/bp_native.c). */
-const ABI = 1;
+const ABI = 2;
 
 /** Set to "1" to never map files (read them with readFileSync): for tests and comparisons. */
 export const NO_MMAP_ENV = "BP_NO_MMAP";
@@ -30,16 +32,21 @@ export type Advice = "normal" | "sequential" | "random" | "willneed";
 export interface NativeAddon {
   /** Maps the whole file; the ArrayBuffer is unmapped when garbage collected. Empty file -> empty buffer. */
   mapFile(file: string, mode?: MapMode): ArrayBuffer;
+  /**
+   * Maps bytes [offset, offset + length) of the file: a Uint8Array of exactly those bytes over a
+   * mapping that starts at the page holding `offset` (same modes, unmapping and errors as mapFile).
+   */
+  mapRange(file: string, offset: number, length: number, mode?: MapMode): Uint8Array;
   /** madvise() over a mapped buffer or a view of one. */
   advise(buffer: ArrayBuffer | ArrayBufferView, advice: Advice): void;
-  /** True for a buffer (or a view of one) that mapFile created. */
+  /** True for a buffer (or a view of one) that mapFile or mapRange created. */
   isMapped(buffer: unknown): boolean;
   /**
-   * Detaches a mapFile buffer (or the buffer of a view): all its views become empty and the
-   * mapping is unmapped right away (by the next turn of the event loop) rather than at a later
-   * garbage collection. False when `buffer` is not a live mapping. Absent from builds before it.
+   * Detaches a mapFile/mapRange buffer (or the buffer of a view): all its views become empty and
+   * the mapping is unmapped right away (by the next turn of the event loop) rather than at a later
+   * garbage collection. False when `buffer` is not a live mapping.
    */
-  release?(buffer: ArrayBuffer | ArrayBufferView): boolean;
+  release(buffer: ArrayBuffer | ArrayBufferView): boolean;
   readonly abi: number;
 }
 
@@ -63,7 +70,7 @@ function load(): { addon: NativeAddon | null; reason: string | null } {
   const file = addonPath();
   try {
     const addon = createRequire(import.meta.url)(file) as NativeAddon;
-    if (addon.abi !== ABI || typeof addon.mapFile !== "function") {
+    if (addon.abi !== ABI || typeof addon.mapFile !== "function" || typeof addon.mapRange !== "function") {
       loaded = { addon: null, reason: `${file} is a stale build (abi ${String(addon.abi)}, expected ${ABI}); run \`npm run build:native\`` };
     } else {
       loaded = { addon, reason: null };

@@ -1,3 +1,6 @@
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DuckDBConnection } from "@duckdb/node-api";
 import {
@@ -27,10 +30,13 @@ import {
   makeData,
   makeVector,
   tableFromArrays,
+  tableFromIPC,
   tableFromJSON,
+  tableToIPC,
   vectorFromArray,
 } from "apache-arrow";
-import { arrowTableToDuckDB } from "../../runtime/arrow/arrow-to-duckdb.js";
+import { arrowIPCFileToDuckDB, arrowTableToDuckDB } from "../../runtime/arrow/arrow-to-duckdb.js";
+import { writeIpcFile } from "../../runtime/arrow/ipc-writer.js";
 import { queryToArrowTable } from "../../runtime/arrow/duckdb-to-arrow.js";
 import { connect, describeTable, rowsJson, scalar, forEachCopyPath } from "./helpers.js";
 
@@ -203,6 +209,65 @@ forEachCopyPath(() => {
       expect(await rowsJson(conn, "SELECT s FROM dict")).toEqual([["zero"], [null], [null], [""], ["two-is-a-long-value"], ["zero"]]);
     });
 
+    // apache-arrow pads the short columns of a Table built from vectors of different lengths with
+    // all-NULL data that has no value buffers (and an IPC round trip keeps them empty)
+    const ragged = (): Table =>
+      new Table({
+        a: vectorFromArray([1, 2, 3]),
+        b: vectorFromArray([1.5]),
+        i: vectorFromArray([7], new Int32()),
+        t: vectorFromArray([true], new Bool()),
+        s: vectorFromArray(["a string longer than twelve bytes"], new Utf8()),
+        ts: vectorFromArray([new Date(Date.UTC(2024, 0, 2))], new TimestampMillisecond()),
+      });
+    const raggedRows = [
+      [1, 1.5, 7, true, "a string longer than twelve bytes", "2024-01-02 00:00:00"],
+      [2, null, null, null, null, null],
+      [3, null, null, null, null, null],
+    ];
+
+    it("ragged columns (vectors of different lengths): the missing values load as NULL", async () => {
+      const table = ragged();
+      const padded = table.getChild("b")!.data.find((d) => d.nullCount === d.length)!;
+      expect((padded.values as Float64Array).length).toBe(0); // no values to read
+      expect(await arrowTableToDuckDB(conn, table, "ragged", { replace: true })).toEqual({ rows: 3 });
+      expect(await rowsJson(conn, "SELECT a, b, i, t, s, ts::VARCHAR FROM ragged ORDER BY a")).toEqual(raggedRows);
+    });
+
+    it("ragged columns through an IPC file (tableToIPC, and writeIpcFile)", async () => {
+      for (const [name, write] of [
+        ["tableToIPC", (t: Table, f: string) => fs.writeFileSync(f, tableToIPC(t, "file"))],
+        ["writeIpcFile", (t: Table, f: string) => writeIpcFile(t, f)],
+      ] as const) {
+        const f = path.join(os.tmpdir(), `bp-ragged-${process.pid}-${name}.arrow`);
+        try {
+          write(ragged(), f);
+          const back = tableFromIPC(fs.readFileSync(f));
+          expect(back.getChild("i")!.data.some((d) => d.nullCount === d.length && (d.values as Int32Array).length === 0)).toBe(true);
+          expect(await arrowIPCFileToDuckDB(conn, f, `ragged_${name}`, { replace: true })).toEqual({ rows: 3 });
+          expect(await rowsJson(conn, `SELECT a, b, i, t, s, ts::VARCHAR FROM ragged_${name} ORDER BY a`)).toEqual(raggedRows);
+        } finally {
+          fs.rmSync(f, { force: true });
+        }
+      }
+    });
+
+    it("a null bitmap shorter than the array: the rows past its end are NULL", async () => {
+      const n = 40;
+      const values = Int32Array.from({ length: n }, (_, i) => i);
+      const schema = new Schema([new Field("v", new Int32(), true), new Field("s", new Utf8(), true)]);
+      const offsets = Int32Array.from({ length: n + 1 }, (_, i) => i * 2);
+      const chars = new TextEncoder().encode("ab".repeat(n));
+      const children = [
+        // 2 bitmap bytes: rows 0..15 valid but 3; rows 16..39 are past the bitmap
+        makeData({ type: new Int32(), length: n, nullCount: 25, nullBitmap: Uint8Array.of(0xf7, 0xff), data: values }),
+        makeData({ type: new Utf8(), length: n, nullCount: 25, nullBitmap: Uint8Array.of(0xf7, 0xff), valueOffsets: offsets, data: chars }),
+      ];
+      const table = new Table([new RecordBatch(schema, makeData({ type: new Struct(schema.fields), length: n, nullCount: 0, children }))]);
+      await arrowTableToDuckDB(conn, table, "short_bitmap", { replace: true });
+      expect(await rowsJson(conn, "SELECT count(v)::INTEGER, count(s)::INTEGER, sum(v)::INTEGER FROM short_bitmap")).toEqual([[15, 15, 120 - 3]]);
+    });
+
     it("an empty table creates the table with its columns", async () => {
       const empty = new Table(new Schema([new Field("a", new Int32(), true), new Field("s", new Utf8(), true)]));
       expect(await arrowTableToDuckDB(conn, empty, "empty_js")).toEqual({ rows: 0 });
@@ -231,6 +296,17 @@ forEachCopyPath(() => {
         /dictionary index 99 out of range/,
       );
       expect(await rowsJson(conn, "SELECT * FROM rb")).toEqual([[7]]);
+    });
+
+    it("joins the caller's open transaction (its rollback undoes the load)", async () => {
+      await conn.run("BEGIN TRANSACTION");
+      try {
+        await arrowTableToDuckDB(conn, tableFromArrays({ a: new Int32Array([1, 2]) }), "in_tx");
+        expect(await rowsJson(conn, "SELECT count(*)::INTEGER FROM in_tx")).toEqual([[2]]);
+      } finally {
+        await conn.run("ROLLBACK");
+      }
+      expect(await rowsJson(conn, "SELECT count(*)::INTEGER FROM information_schema.tables WHERE table_name = 'in_tx'")).toEqual([[0]]);
     });
 
     it("quoted identifiers", async () => {

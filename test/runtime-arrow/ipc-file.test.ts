@@ -6,6 +6,7 @@ import type { DuckDBConnection } from "@duckdb/node-api";
 import { RecordBatchFileWriter, RecordBatchStreamWriter, tableFromArrays, tableFromIPC } from "apache-arrow";
 import { queryToArrowIPCFile, queryToArrowTable } from "../../runtime/arrow/duckdb-to-arrow.js";
 import { arrowIPCFileToDuckDB } from "../../runtime/arrow/arrow-to-duckdb.js";
+import { mapIpcFile, PIECE_BYTES_ENV } from "../../runtime/native/ipc-file.js";
 import { arrowCanon, connect, describeTable, rowsJson, scalar, forEachCopyPath } from "./helpers.js";
 
 let conn: DuckDBConnection;
@@ -61,6 +62,25 @@ forEachCopyPath(() => {
       expect(await describeTable(conn, "ipc_dst")).toEqual(await describeTable(conn, "ipc_src"));
       expect(await scalar(conn, "SELECT count(*) FROM (SELECT * FROM ipc_src EXCEPT ALL SELECT * FROM ipc_dst)")).toBe(0n);
       expect(await scalar(conn, "SELECT count(*) FROM (SELECT * FROM ipc_dst EXCEPT ALL SELECT * FROM ipc_src)")).toBe(0n);
+    });
+
+    it("a file larger than one piece (BP_MAP_PIECE_BYTES) is mapped in pieces, loaded, and unmapped", async () => {
+      await conn.run(`CREATE OR REPLACE TABLE pieces_src AS ${SQL}`);
+      const file = path.join(dir, "pieces.arrow");
+      const { bytes } = await queryToArrowIPCFile(conn, "SELECT * FROM pieces_src ORDER BY i", file);
+      process.env[PIECE_BYTES_ENV] = String(Math.floor(bytes / 3));
+      try {
+        const mapped = mapIpcFile(file)!;
+        expect(mapped.pieces.length).toBeGreaterThanOrEqual(3);
+        mapped.release();
+        expect(await arrowIPCFileToDuckDB(conn, file, "pieces_dst", { replace: true })).toEqual({ rows: 150000 });
+      } finally {
+        delete process.env[PIECE_BYTES_ENV];
+      }
+      await new Promise((r) => setImmediate(r));
+      expect(fs.readFileSync("/proc/self/maps", "utf8").includes(file)).toBe(false);
+      expect(await scalar(conn, "SELECT count(*) FROM (SELECT * FROM pieces_src EXCEPT ALL SELECT * FROM pieces_dst)")).toBe(0n);
+      expect(await scalar(conn, "SELECT count(*) FROM (SELECT * FROM pieces_dst EXCEPT ALL SELECT * FROM pieces_src)")).toBe(0n);
     });
 
     it("empty result: a valid file with the schema and no rows", async () => {
