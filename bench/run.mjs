@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // `npm run bench`: every figure of bp beside its baseline measured in the same run, on data
 // generated here (in a temp folder removed at the end). See bench/README.md.
-//   node bench/run.mjs [--rows N] [--repeat K] [--models M] [--warmup W] [--json FILE] [--only CASE]
+//   node bench/run.mjs [--rows N,..] [--big] [--repeat K] [--models M,..] [--warmup W] [--json FILE] [--only CASE,..]
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -44,22 +44,26 @@ const figures = [];
 let failed = false;
 try {
   for (const name of opts.only ?? CASE_NAMES) {
-    log(`${name}:`);
-    const caseTmp = path.join(tmp, name);
-    mkdirSync(caseTmp, { recursive: true });
-    const t0 = performance.now();
-    try {
-      const mod = await import(`./cases/${name}.mjs`);
-      const onCleanup = (fn) => cleanups.push(fn);
-      for (const f of await mod.run({ opts, tmp: caseTmp, log, onCleanup })) figures.push({ ...f, ratio: f.median / f.baselineMedian });
-    } catch (e) {
-      failed = true;
-      log(`  FAILED: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
-    } finally {
-      for (const fn of cleanups.splice(0)) fn();
-      if (!opts.keep) rmSync(caseTmp, { recursive: true, force: true });
+    const mod = await import(`./cases/${name}.mjs`);
+    // Each case runs once per size it takes from the options (rows, models; see the case's sizes()).
+    for (const size of mod.sizes(opts)) {
+      log(`${name} (${size.toLocaleString("en-US")}):`);
+      const caseTmp = path.join(tmp, `${name}-${size}`);
+      mkdirSync(caseTmp, { recursive: true });
+      const t0 = performance.now();
+      try {
+        const onCleanup = (fn) => cleanups.push(fn);
+        for (const f of await mod.run({ opts, size, tmp: caseTmp, log, onCleanup })) figures.push({ ...f, ratio: f.median / f.baselineMedian });
+      } catch (e) {
+        failed = true;
+        log(`  FAILED: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+        figures.push({ case: name, size: size.toLocaleString("en-US"), failed: e instanceof Error ? e.message.split("\n")[0] : String(e) });
+      } finally {
+        for (const fn of cleanups.splice(0)) fn();
+        if (!opts.keep) rmSync(caseTmp, { recursive: true, force: true });
+      }
+      log(`  (${formatSeconds((performance.now() - t0) / 1000)} for the case)`);
     }
-    log(`  (${formatSeconds((performance.now() - t0) / 1000)} for the case)`);
   }
 } finally {
   cleanup();
@@ -71,8 +75,9 @@ if (opts.keep) log(`kept ${tmp}`);
 if (opts.json) {
   const out = {
     machine: { ...info, loadavg1AtStart: startInfo.loadavg1 },
-    options: { rows: opts.rows, repeat: opts.repeat, models: opts.models, warmup: opts.warmup },
-    figures: figures.map((f) => ({
+    options: { rows: opts.rows, big: opts.big, repeat: opts.repeat, models: opts.models, warmup: opts.warmup },
+    failed: figures.filter((f) => f.failed).map((f) => ({ case: f.case, size: f.size, error: f.failed })),
+    figures: figures.filter((f) => !f.failed).map((f) => ({
       case: f.case,
       size: f.size,
       median: f.median,
@@ -80,6 +85,8 @@ if (opts.json) {
       ratio: f.ratio,
       unit: f.unit,
       baseline: f.baselineName,
+      ...(f.what ? { measured: f.what } : {}),
+      ...(f.samples ? { samples: f.samples, baselineSamples: f.baselineSamples } : {}),
     })),
   };
   mkdirSync(path.dirname(path.resolve(opts.json)), { recursive: true });

@@ -29,6 +29,9 @@ SELECT customer, sum(score) AS score, count(*) AS orders FROM scored GROUP BY AL
 `,
 };
 
+/** One size: the toy project. */
+export const sizes = () => [10];
+
 export async function run({ opts, tmp, log }) {
   const dir = path.join(tmp, "build-overhead");
   writeProject(dir, "toy", FILES);
@@ -55,5 +58,7 @@ export async function run({ opts, tmp, log }) {
     baselineName: `node -e "0"`,
     baselineMedian: m.baselineMedian,
     unit: "s",
+    samples: m.samples.bp,
+    baselineSamples: m.samples.baseline,
   }];
 }

@@ -1,4 +1,4 @@
-// compile: `bp compile` (spawned CLI) of a synthetic project of --models SQL models (chains and
+// compile: `bp compile` (spawned CLI) of a synthetic project of N SQL models (each of --models) (chains and
 // fans over one source) vs DuckDB's parser floor: json_serialize_sql of the same queries in one
 // connection, in one statement (in-process, instance creation included).
 import path from "node:path";
@@ -9,9 +9,12 @@ import { importSource, writeProject } from "../lib/project.mjs";
 import { syntheticModels } from "../lib/synthetic-models.mjs";
 import { measurePair } from "../lib/timing.mjs";
 
-export async function run({ opts, tmp, log }) {
+/** One run per --models count. */
+export const sizes = (opts) => opts.models;
+
+export async function run({ opts, size: count, tmp, log }) {
   const dir = path.join(tmp, "compile");
-  const models = syntheticModels(opts.models);
+  const models = syntheticModels(count);
   writeProject(dir, "many_models", Object.fromEntries(models.map(([n, sql]) => [`models/${n}.sql`, `${sql}\n`])));
   const source = path.join(tmp, "compile-src.parquet");
   await writeParquet(`SELECT i::BIGINT AS id, 'g' || (i % 5) AS grp, (i % 100)::DOUBLE AS val, TIMESTAMP '2023-01-01' + INTERVAL (i) MINUTE AS ts FROM range(1000) t(i)`, source);
@@ -39,13 +42,15 @@ export async function run({ opts, tmp, log }) {
   });
   const plan = JSON.parse(readFileSync(path.join(dir, "target", "plan.json"), "utf8"));
   const sqlNodes = plan.nodes.filter((n) => n.kind === "sql").length;
-  if (sqlNodes !== opts.models) throw new Error(`compile: the plan has ${sqlNodes} sql nodes, expected ${opts.models}`);
+  if (sqlNodes !== count) throw new Error(`compile: the plan has ${sqlNodes} sql nodes, expected ${count}`);
   return [{
     case: "compile",
-    size: `${opts.models.toLocaleString("en-US")} SQL models`,
+    size: `${count.toLocaleString("en-US")} SQL models`,
     median: m.bpMedian,
     baselineName: "json_serialize_sql x models, 1 stmt",
     baselineMedian: m.baselineMedian,
     unit: "s",
+    samples: m.samples.bp,
+    baselineSamples: m.samples.baseline,
   }];
 }

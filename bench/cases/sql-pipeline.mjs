@@ -6,6 +6,7 @@ import path from "node:path";
 import { assertSameRows, rowsOf, sqlString, transactionsSelect, withDuckDB, writeParquet } from "../lib/data.mjs";
 import { bp } from "../lib/proc.mjs";
 import { importSource, lakeDataFiles, writeProject } from "../lib/project.mjs";
+import { pipelineRows } from "../lib/args.mjs";
 import { measurePair } from "../lib/timing.mjs";
 
 /** The models, in a dependency order (the baseline runs them in this order). */
@@ -37,11 +38,13 @@ ORDER BY country, category`],
 
 const CHECK = "SELECT country, category, orders, round(usd, 2) AS usd, avg_share, max_running_usd, first_orders FROM country_report ORDER BY country, category";
 
-export async function run({ opts, tmp, log }) {
+export const sizes = pipelineRows;
+
+export async function run({ opts, size: rows, tmp, log }) {
   const dir = path.join(tmp, "sql-pipeline");
   const source = path.join(tmp, "sql-pipeline-transactions.parquet");
-  log(`  generating ${opts.rows} rows of transactions`);
-  await writeParquet(transactionsSelect(opts.rows), source);
+  log(`  generating ${rows} rows of transactions`);
+  await writeParquet(transactionsSelect(rows), source);
   writeProject(dir, "sql_pipeline", Object.fromEntries(MODELS.map(([name, sql]) => [`models/${name}.sql`, `${sql}\n`])));
   const lakeFile = await importSource(dir, source, "transactions");
   rmSync(source);
@@ -69,10 +72,12 @@ export async function run({ opts, tmp, log }) {
 
   return [{
     case: "sql-pipeline",
-    size: `${opts.rows.toLocaleString("en-US")} rows, 5 models`,
+    size: `${rows.toLocaleString("en-US")} rows, 5 models`,
     median: m.bpMedian,
     baselineName: "DuckDB CTAS x5 + COPY (in-process)",
     baselineMedian: m.baselineMedian,
     unit: "s",
+    samples: m.samples.bp,
+    baselineSamples: m.samples.baseline,
   }];
 }

@@ -1,15 +1,22 @@
-// Child of the duckdb-to-child and child-read cases: reads an Arrow IPC file the way bp's TS child
-// does (readFileSync + tableFromIPC), sums `usd`, prints {readSeconds, rows, sum} as JSON.
+// Child of the duckdb-to-child and child-read cases: opens an Arrow IPC file, sums `usd`, prints
+// {readSeconds, mode, rows, columns, sum} as JSON.
+//   node read-arrow.mjs FILE mmap   bp's TS child path: readFileBytes (the native addon's mapping)
+//   node read-arrow.mjs FILE read   readFileSync (a copy of the whole file into the heap)
+// readSeconds: from "starts reading" (the addon is loaded lazily, inside) to "has the Table and
+// has summed usd".
 import { readFileSync } from "node:fs";
 import { tableFromIPC } from "apache-arrow";
+import { readFileBytes } from "../../dist/runtime/native/index.js";
 
-const file = process.argv[2];
+const [file, how] = process.argv.slice(2);
+if (how !== "mmap" && how !== "read") throw new Error(`usage: read-arrow.mjs FILE mmap|read (got ${how})`);
 const t0 = performance.now();
-const table = tableFromIPC(readFileSync(file));
+const { bytes, mode, reason } = how === "mmap" ? readFileBytes(file) : { bytes: readFileSync(file), mode: "read" };
+const table = tableFromIPC(bytes);
 let sum = 0;
 for (const data of table.getChild("usd").data) {
   const values = data.values;
   for (let i = 0; i < data.length; i++) sum += values[i];
 }
 const readSeconds = (performance.now() - t0) / 1000;
-process.stdout.write(`${JSON.stringify({ readSeconds, rows: table.numRows, columns: table.numCols, sum })}\n`);
+process.stdout.write(`${JSON.stringify({ readSeconds, mode, reason, rows: table.numRows, columns: table.numCols, sum })}\n`);

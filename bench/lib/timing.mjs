@@ -16,29 +16,42 @@ export async function timed(fn) {
 }
 
 /**
- * Runs `warmup` unmeasured rounds, then `repeat` measured rounds of bp and baseline, alternating
- * (bp, baseline, bp, baseline, ...) so that drift in the machine hits both sides alike.
- * Each side is `async (round) => seconds | {seconds, ...extra}`: a side measures its own figure
- * (a wall time around just the measured work, or a time reported by a child), so untimed setup and
- * cleanup can sit in the same function. Returns the samples, the extras and both medians.
+ * Runs `warmup` unmeasured rounds, then `repeat` measured rounds; each round runs every side once,
+ * in order (a, b, c, a, b, c, ...), so that drift in the machine hits all sides alike.
+ * Each side is `async (round) => value | {value, ...extra}` (`seconds` is accepted for `value`): a
+ * side measures its own figure (a wall time around just the measured work, a time reported by a
+ * child, a memory size), so untimed setup and cleanup can sit in the same function. Round numbers
+ * are negative during warm-up. Returns per side the samples, the extras and the median.
  */
-export async function measurePair({ label, repeat, warmup, bp, baseline, log }) {
-  const samples = { bp: [], baseline: [] };
-  const extras = { bp: [], baseline: [] };
-  const norm = (r) => (typeof r === "number" ? { seconds: r } : r);
+export async function measureRounds({ label, repeat, warmup, sides, log, format = formatSeconds }) {
+  const out = Object.fromEntries(Object.keys(sides).map((name) => [name, { samples: [], extras: [] }]));
+  const width = Math.max(...Object.keys(sides).map((n) => n.length));
   for (let round = -warmup; round < repeat; round++) {
-    for (const side of ["bp", "baseline"]) {
-      const r = norm(await (side === "bp" ? bp : baseline)(round));
-      if (!(Number.isFinite(r.seconds) && r.seconds > 0)) throw new Error(`${label} ${side}: not a positive time (${r.seconds})`);
+    for (const [name, fn] of Object.entries(sides)) {
+      const raw = await fn(round);
+      const r = typeof raw === "number" ? { value: raw } : { ...raw, value: raw.value ?? raw.seconds };
+      if (!(Number.isFinite(r.value) && r.value > 0)) throw new Error(`${label} ${name}: not a positive figure (${r.value})`);
       const what = round < 0 ? `warm-up ${round + warmup + 1}/${warmup}` : `run ${round + 1}/${repeat}`;
-      log(`  ${label} ${side.padEnd(8)} ${what}: ${formatSeconds(r.seconds)}`);
+      log(`  ${label} ${name.padEnd(width)} ${what}: ${format(r.value)}`);
       if (round >= 0) {
-        samples[side].push(r.seconds);
-        extras[side].push(r);
+        out[name].samples.push(r.value);
+        out[name].extras.push(r);
       }
     }
   }
-  return { samples, extras, bpMedian: median(samples.bp), baselineMedian: median(samples.baseline) };
+  for (const side of Object.values(out)) side.median = median(side.samples);
+  return out;
+}
+
+/** measureRounds of two sides, bp and baseline: {samples, extras, bpMedian, baselineMedian}. */
+export async function measurePair({ label, repeat, warmup, bp, baseline, log, format }) {
+  const m = await measureRounds({ label, repeat, warmup, sides: { bp, baseline }, log, format });
+  return {
+    samples: { bp: m.bp.samples, baseline: m.baseline.samples },
+    extras: { bp: m.bp.extras, baseline: m.baseline.extras },
+    bpMedian: m.bp.median,
+    baselineMedian: m.baseline.median,
+  };
 }
 
 /** 1.23 s, 456 ms, 7.89 ms, 12.3 µs: three significant digits. */
