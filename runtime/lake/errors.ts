@@ -8,6 +8,10 @@ export type LakeErrorCode =
   | "lake-locked"
   | "commit-not-found"
   | "unknown-ref"
+  | "ambiguous-ref"
+  | "ref-exists"
+  | "refused"
+  | "merge-conflict"
   | "invalid-name"
   | "invalid-table-entry"
   | "unknown-table"
@@ -58,14 +62,62 @@ export class CommitNotFoundError extends LakeError {
 }
 
 export class UnknownRefError extends LakeError {
-  constructor(readonly ref: string) {
-    super("unknown-ref", `unknown ref "${ref}": not a branch of the lake nor a full commit id`);
+  constructor(
+    readonly ref: string,
+    detail = "not a branch, a tag, nor a commit id (or a unique prefix of at least 4 hex digits) of the lake",
+  ) {
+    super("unknown-ref", `unknown ref "${ref}": ${detail}`);
+  }
+}
+
+/** A commit-id prefix that matches several commits. */
+export class AmbiguousRefError extends LakeError {
+  constructor(
+    readonly ref: string,
+    readonly candidates: readonly string[],
+  ) {
+    super(
+      "ambiguous-ref",
+      `ambiguous ref "${ref}": it is the prefix of ${candidates.length} commits (${candidates.slice(0, 10).join(", ")}${candidates.length > 10 ? ", ..." : ""}); give more digits`,
+    );
+  }
+}
+
+/** A branch or tag that already exists (tags never move; a name is a branch or a tag, not both). */
+export class RefExistsError extends LakeError {
+  constructor(
+    readonly kind: "branch" | "tag",
+    readonly name: string,
+    existing: "branch" | "tag" = kind,
+  ) {
+    super("ref-exists", existing === kind ? `${kind} ${name} already exists` : `cannot create ${kind} ${name}: a ${existing} of that name exists`);
+  }
+}
+
+/** An operation the catalog refuses (deleting the default branch, branching from an empty ref...). */
+export class RefusedError extends LakeError {
+  constructor(message: string) {
+    super("refused", message);
+  }
+}
+
+/** A three-way merge where both sides changed the same tables. Nothing was committed. */
+export class MergeConflictError extends LakeError {
+  constructor(
+    readonly from: string,
+    readonly into: string,
+    readonly tables: readonly string[],
+  ) {
+    super(
+      "merge-conflict",
+      `cannot merge ${from} into ${into}: both sides changed ${tables.length === 1 ? "table" : "tables"} ${tables.join(", ")} since their merge base; nothing was committed`,
+    );
   }
 }
 
 export class InvalidNameError extends LakeError {
   constructor(
-    readonly kind: "table" | "branch" | "path",
+    readonly kind: "table" | "branch" | "tag" | "path",
     readonly value: string,
     rule: string,
   ) {

@@ -21,6 +21,24 @@ export function isCommitId(value: string): boolean {
   return COMMIT_ID_RE.test(value);
 }
 
+export function isValidRefName(name: string): boolean {
+  return (
+    BRANCH_NAME_RE.test(name) &&
+    name.length <= 200 &&
+    !name.includes("..") &&
+    !name.endsWith(".lock") &&
+    !name.endsWith(".tmp") &&
+    !isCommitId(name)
+  );
+}
+
+/** Tags follow the branch rules (one path segment, `refs/tags/<name>`). */
+export function assertTagName(name: string): void {
+  if (!isValidRefName(name)) {
+    throw new InvalidNameError("tag", name, "use letters, digits, _, . and -, not ending in .lock/.tmp and not a 64-hex commit id");
+  }
+}
+
 export function assertBranchName(name: string): void {
   const ok =
     BRANCH_NAME_RE.test(name) &&
