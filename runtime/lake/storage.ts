@@ -5,14 +5,27 @@
  * Keys are `/`-separated paths relative to the lake root (`refs/branches/main`,
  * `commits/<id>.json`, `data/<table>/<uuid>.parquet`).
  *
- * Mapping to S3 (planned):
+ * Mapping to S3 (s3-storage.ts):
  *   read            GET (version = ETag)
  *   putIfAbsent     PUT with `If-None-Match: *`
- *   putIfVersion    PUT with `If-Match: <etag>` (or `If-None-Match: *` when expected is null)
- *   list            ListObjectsV2
+ *   putIfVersion    PUT with `If-Match: <etag>` (or `If-None-Match: *` when expected is null);
+ *                   on servers that ignore both: read-compare-write under a lock on this host
+ *   list            ListObjectsV2 (paginated)
  *   delete          DELETE
- *   location        `s3://bucket/prefix/<key>` (DuckDB reads and writes it through httpfs)
+ *   prepareWrite    a local staging file; `sync` uploads it (multipart when large)
+ *   prepareScan     fetches the column chunks a scan needs into the scan cache (scan-cache/)
+ *   location        the staged file, else the scan cache's local (sparse) copy
  */
+
+/** What a scan cost in remote reads: bytes fetched now vs bytes already in the local cache. */
+export interface ScanFetchReport {
+  /** Remote data files prepared (local and staged files are not counted). */
+  files: number;
+  bytesFetched: number;
+  bytesFromCache: number;
+  /** Ranged GETs (and HEADs) sent. */
+  requests: number;
+}
 
 export interface StoredObject {
   readonly data: Buffer;
@@ -60,6 +73,13 @@ export interface LakeStorage {
 
   /** Makes an object written through `prepareWrite` durable (local: fsync; S3: nothing to do). */
   sync(key: string): Promise<void>;
+
+  /**
+   * Optional (remote backends): makes `location(key)` of each key readable by DuckDB for a scan that
+   * reads `columns` (null: every column), fetching only what the local cache lacks. Must be awaited
+   * before DuckDB reads those locations. Absent: `location` is always readable (local disk).
+   */
+  prepareScan?(keys: readonly string[], columns: readonly string[] | null): Promise<ScanFetchReport>;
 
   /** Optional tidy-up after `delete`: remove now-empty folders above the key (local only). */
   pruneEmptyParents?(key: string): Promise<void>;
