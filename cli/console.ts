@@ -72,10 +72,13 @@ export function liveRunPrinter(out: Out, total: number, options: { verbose?: boo
         break;
       }
       case "commit-failed":
-        out.error(`${pc.red("commit failed")}: ${e.message}\n    nothing was committed to ${e.branch}; the tables were not written`);
+        out.error(
+          `${pc.red("commit failed")}: ${e.message}\n    nothing was committed to ${e.branch}; ` +
+            (e.keptBranch ? `the run's tables are on branch ${e.keptBranch} (bp merge ${e.keptBranch} --into ${e.branch}, or re-run)` : "the tables were not written"),
+        );
         break;
       case "commit":
-        out.info(`${pc.green("committed")} ${e.tables.join(", ")} to ${e.branch} ${pc.dim(`(commit ${e.commit.slice(0, 12)})`)}`);
+        out.info(`${pc.green("committed")} ${e.tables.join(", ")} to ${e.branch} ${pc.dim(`(commit ${e.commit.slice(0, 12)}${e.rebasedOnto ? `, rebased onto ${e.rebasedOnto.slice(0, 12)}: the branch moved during the run without touching the tables it read or wrote` : ""})`)}`);
         break;
     }
   };
@@ -127,8 +130,11 @@ export function printRunSummary(out: Out, run: RunResult, options: { verbose?: b
   const verdict = run.cancelled ? pc.yellow("cancelled") : run.ok ? pc.green("build succeeded") : pc.red("build failed");
   out.info(
     `${verdict} in ${run.seconds.toFixed(2)}s: ${run.nodes.length - failed - skipped} ok, ${failed} failed, ${skipped} skipped` +
-      (run.commit ? `; committed ${run.commit.slice(0, 12)} to ${run.branch}` : run.ok ? "" : "; nothing committed"),
+      (run.commit ? `; committed ${run.commit.slice(0, 12)} to ${run.branch}` : run.ok ? "" : `; nothing committed to ${run.branch}`),
   );
+  if (run.keptBranch) {
+    out.info(`the run's branch ${run.keptBranch} is kept for inspection (bp tables --ref ${run.keptBranch}; bp branch delete ${run.keptBranch} to drop it)`);
+  }
 }
 
 /**

@@ -21,6 +21,7 @@ export function createProgram(setExit: (code: number) => void): Command {
     .exitOverride();
   const projectDir = new Option("-p, --project-dir <dir>", "the project folder (holds bp_project.yml)").default(".");
   const json = new Option("--json", "print machine-readable JSON on stdout");
+  const refHelp = "a branch, a tag, a commit id (or a unique prefix of >= 4 hex digits), or BRANCH@TIME such as main@2026-11-20T17:00 (ISO-8601; UTC unless a zone like +01:00 is given)";
   const vars = new Option("--var <name=value>", "override a project var (repeatable)").argParser(parseVarOption).default({});
 
   program
@@ -36,7 +37,7 @@ export function createProgram(setExit: (code: number) => void): Command {
     .addOption(projectDir)
     .addOption(vars)
     .option("-o, --out <file>", "where to write the plan, relative to the project", "target/plan.json")
-    .option("--branch <name>", "read source schemas from this branch")
+    .option("--branch <name>", "the branch the plan reads sources from and commits to (default: the project's)")
     .addOption(json)
     .action(async (opts) => setExit(await (await import("./commands/compile.js")).compileCommand(opts)));
 
@@ -46,6 +47,8 @@ export function createProgram(setExit: (code: number) => void): Command {
     .addOption(projectDir)
     .addOption(vars)
     .option("--plan <file>", "run a saved plan (from bp compile) instead of compiling")
+    .option("--ref <branch>", "the branch to build on: sources are read from its head, the run writes to a temporary branch made from it and merges into it only when every node succeeded (default: the project's branch)")
+    .option("--keep-failed <bool>", "keep the temporary branch of a failed run for inspection (true|false)", (v) => bool(v, "--keep-failed"), true)
     .option("-t, --threads <n>", "nodes to run at once (default: number of cores)", (v) => positiveInt(v, "--threads"))
     .option("--duckdb-memory <size>", "DuckDB's memory limit before it spills to disk: 4GB, 512MiB or 40% (default 50% of RAM)")
     .option("-v, --verbose", "print every edge's data movement and debug lines (DuckDB and shared-memory settings)")
@@ -57,7 +60,7 @@ export function createProgram(setExit: (code: number) => void): Command {
     .description("import a CSV or Parquet file into the lake as a source table (new commit)")
     .argument("<file>", "a .csv, .tsv or .parquet file")
     .requiredOption("--table <name>", "name of the table to create or replace")
-    .option("--branch <name>", "branch to commit to (default: the project's)")
+    .option("--branch <name>", "branch to commit to (default: the project's; it must exist unless it is the default branch of an empty lake)")
     .option("--delimiter <char>", "CSV field separator (default: ',' for .csv, tab for .tsv)")
     .addOption(projectDir)
     .addOption(json)
@@ -66,7 +69,7 @@ export function createProgram(setExit: (code: number) => void): Command {
   program
     .command("tables")
     .description("list the lake's tables with row counts and schemas")
-    .option("--ref <ref>", "branch or commit (default: the project's branch)")
+    .option("--ref <ref>", `${refHelp} (default: the project's branch)`)
     .addOption(projectDir)
     .addOption(json)
     .action(async (opts) => setExit(await (await import("./commands/tables.js")).tablesCommand(opts)));
@@ -75,13 +78,87 @@ export function createProgram(setExit: (code: number) => void): Command {
     .command("query")
     .description("run read-only SQL over the lake's tables and print the result")
     .argument("<sql>", "a SELECT over lake tables")
-    .option("--ref <ref>", "branch or commit (default: the project's branch)")
+    .option("--ref <ref>", `${refHelp} (default: the project's branch)`)
     .option("-n, --max-rows <n>", "rows to print", (v) => positiveInt(v, "--max-rows"), 50)
     .addOption(projectDir)
     .addOption(json)
     .action(async (sql: string, opts) => setExit(await (await import("./commands/query.js")).queryCommand(sql, opts)));
 
+  const branch = program.command("branch").description("list, create and delete branches of the lake");
+  branch
+    .command("list", { isDefault: true })
+    .description("list the branches with their heads (* marks the project's branch)")
+    .addOption(projectDir)
+    .addOption(json)
+    .action(async (opts) => setExit(await (await import("./commands/branch.js")).branchListCommand(opts)));
+  branch
+    .command("create")
+    .description("create a branch at a ref (a cheap pointer: no data is copied)")
+    .argument("<name>", "letters, digits, _, . and -")
+    .option("--from <ref>", `where the branch starts: ${refHelp} (default: the project's branch)`)
+    .addOption(projectDir)
+    .addOption(json)
+    .action(async (name: string, opts) => setExit(await (await import("./commands/branch.js")).branchCreateCommand(name, opts)));
+  branch
+    .command("delete")
+    .description("delete a branch (its commits stay reachable by id); the project's branch cannot be deleted")
+    .argument("<name>", "the branch")
+    .addOption(projectDir)
+    .addOption(json)
+    .action(async (name: string, opts) => setExit(await (await import("./commands/branch.js")).branchDeleteCommand(name, opts)));
+
+  const tag = program.command("tag").description("list and create tags: immutable names for commits");
+  tag
+    .command("list", { isDefault: true })
+    .description("list the tags with their commits")
+    .addOption(projectDir)
+    .addOption(json)
+    .action(async (opts) => setExit(await (await import("./commands/tag.js")).tagListCommand(opts)));
+  tag
+    .command("create")
+    .description("name the commit a ref resolves to; a tag never moves and cannot be re-created")
+    .argument("<name>", "letters, digits, _, . and -")
+    .argument("[ref]", `${refHelp} (default: the project's branch)`)
+    .addOption(projectDir)
+    .addOption(json)
+    .action(async (name: string, ref: string | undefined, opts) => setExit(await (await import("./commands/tag.js")).tagCreateCommand(name, ref, opts)));
+
+  program
+    .command("log")
+    .description("the history of a ref along first parents, newest first")
+    .option("--ref <ref>", `${refHelp} (default: the project's branch)`)
+    .option("--table <name>", "only commits where this table was added, replaced or removed")
+    .option("-n, --max-count <n>", "at most this many commits", (v) => positiveInt(v, "--max-count"))
+    .addOption(projectDir)
+    .addOption(json)
+    .action(async (opts) => setExit(await (await import("./commands/log.js")).logCommand(opts)));
+
+  program
+    .command("merge")
+    .description("merge a ref into a branch: fast-forward when possible, else a merge commit taking each table from the side that changed it; refuses (naming them) when both sides changed the same tables")
+    .argument("<from>", refHelp)
+    .option("--into <branch>", "the branch that moves (default: the project's branch)")
+    .option("-m, --message <text>", "message of a merge commit")
+    .addOption(projectDir)
+    .addOption(json)
+    .action(async (from: string, opts) => setExit(await (await import("./commands/merge.js")).mergeCommand(from, opts)));
+
+  program
+    .command("diff")
+    .description("tables added, removed and changed (with row counts) from one ref to another")
+    .argument("<ref1>", refHelp)
+    .argument("<ref2>", "the ref to compare with")
+    .addOption(projectDir)
+    .addOption(json)
+    .action(async (from: string, to: string, opts) => setExit(await (await import("./commands/diff.js")).diffCommand(from, to, opts)));
+
   return program;
+}
+
+function bool(value: string, flag: string): boolean {
+  if (/^(true|yes|1)$/i.test(value)) return true;
+  if (/^(false|no|0)$/i.test(value)) return false;
+  throw new CommanderError(EXIT.usage, "bp.invalidArgument", `error: ${flag} must be true or false, got "${value}"`);
 }
 
 function positiveInt(value: string, flag: string): number {

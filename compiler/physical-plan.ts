@@ -55,6 +55,7 @@ export function buildPhysicalPlan(logical: LogicalPlan, bound: ReadonlyMap<strin
       table,
       columns: schema.map((c) => c.name),
       filter: filters.length === 0 ? null : filters.length === 1 ? filters[0]! : filters.map(parenthesized).join(" OR "),
+      ref: null,
       commit: meta.sourceCommit ?? "",
       files: entry.files.map((f) => f.path),
       schema,

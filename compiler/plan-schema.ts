@@ -15,6 +15,7 @@ const scan = z.object({
   table: z.string(),
   columns: z.array(z.string()),
   filter: z.string().nullable(),
+  ref: z.string().min(1).nullable(),
   commit: z.string(),
   files: z.array(z.string()),
   schema: z.array(column),

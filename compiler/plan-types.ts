@@ -4,7 +4,7 @@
  * Every node kind is a member of the `PlanNode` union keyed on `kind`.
  */
 
-export const PLAN_VERSION = 1 as const;
+export const PLAN_VERSION = 2 as const;
 
 /** A column as DuckDB names its type (`BIGINT`, `VARCHAR`, `DECIMAL(18,3)`, `TIMESTAMP`...). */
 export interface ColumnSchema {
@@ -28,7 +28,12 @@ export interface ScanNode {
   readonly columns: readonly string[];
   /** A DuckDB boolean expression over the table's columns, or null to read every row. */
   readonly filter: string | null;
-  /** The lake commit whose files this scan reads (resolved at compile time). */
+  /**
+   * The ref the model pinned for this source (`input("t", { ref })`, `-- bp: ref t = REF`) as
+   * written, or null: the plan's branch.
+   */
+  readonly ref: string | null;
+  /** The lake commit whose files this scan reads (the ref resolved at compile time). */
   readonly commit: string;
   /** The Parquet data files of the table at that commit, relative to the lake root. */
   readonly files: readonly string[];

@@ -99,8 +99,15 @@ export type RunEvent =
   | { readonly type: "node-start"; readonly id: string; readonly kind: PlanNodeKind; readonly name: string }
   | { readonly type: "log"; readonly id: string; readonly name: string; readonly stream: "stdout" | "stderr"; readonly line: string }
   | { readonly type: "node-end"; readonly result: NodeResult }
-  | { readonly type: "commit"; readonly commit: string; readonly branch: string; readonly tables: readonly string[] }
-  | { readonly type: "commit-failed"; readonly branch: string; readonly tables: readonly string[]; readonly message: string };
+  | { readonly type: "commit"; readonly commit: string; readonly branch: string; readonly tables: readonly string[]; readonly rebasedOnto?: string }
+  | {
+      readonly type: "commit-failed";
+      readonly branch: string;
+      readonly tables: readonly string[];
+      readonly message: string;
+      /** The run's branch, kept with the run's tables. */
+      readonly keptBranch?: string;
+    };
 
 export interface RunResult {
   readonly ok: boolean;
@@ -109,7 +116,12 @@ export interface RunResult {
   readonly edges: readonly EdgeResult[];
   /** The lake commit made by this run, or null (failure, or nothing materialized). */
   readonly commit: string | null;
+  /** The target branch. */
   readonly branch: string;
+  /** The run's temporary branch when it was kept (a failed run, or a target that moved); else null. */
+  readonly keptBranch: string | null;
+  /** The target head the run was rebased onto (the target moved without touching its tables), or null. */
+  readonly rebasedOnto: string | null;
   readonly seconds: number;
   readonly cancelled: boolean;
 }

@@ -1,9 +1,12 @@
 /**
  * runPlan: executes a physical plan. Nodes run in dependency order, independent ones concurrently
  * (up to `threads`); a failed node's dependents are SKIPPED while independent branches finish.
- * Materialized tables are committed to the lake together, once, only when every node succeeded;
- * otherwise nothing is committed and the data files written by this run are removed.
- * The shared-memory folder is removed at the end in every case.
+ * The run is a transaction on the plan's branch (run-transaction.ts): materialized tables are
+ * committed together to a temporary branch made from the target's head, and the target moves to
+ * that commit (fast-forward, or a rebase when the target moved without touching what the run read
+ * or wrote) only when every node succeeded. A failed run keeps its branch (with the tables that were
+ * written) for inspection unless `keepFailed` is false; a cancelled run keeps nothing. The target
+ * branch is never touched by a failed run. The shared-memory folder is removed in every case.
  */
 import { DuckDBInstance, type DuckDBConnection } from "@duckdb/node-api";
 import { randomBytes } from "node:crypto";
@@ -18,6 +21,7 @@ import { NodeError, runNode } from "./nodes/index.js";
 import { edgeKey, type RunContext } from "./run-context.js";
 import type { EdgeResult, NodeResult, RunEvent, RunResult } from "./run-events.js";
 import { createShmDir, type ShmDir } from "./shm-dir.js";
+import { TargetMovedError, beginTransaction, commitToRunBranch, dropRunBranch, promote, type Transaction } from "./run-transaction.js";
 
 export interface RunOptions {
   readonly projectDir: string;
@@ -34,6 +38,8 @@ export interface RunOptions {
    * and shared memory.
    */
   readonly duckdbMemory?: string;
+  /** Keep the temporary branch of a failed run, with the tables it wrote (default true). */
+  readonly keepFailed?: boolean;
 }
 
 /** The plan file is not a plan this bp can run (another version, or malformed). */
@@ -90,7 +96,6 @@ export async function runPlan(input: Plan, options: RunOptions): Promise<RunResu
 
   const projectDir = path.resolve(options.projectDir);
   const lake = Lake.open(path.resolve(projectDir, plan.project.lake));
-  const headAtStart = (await lake.head(plan.project.branch))?.id ?? null;
   let shm: ShmDir;
   try {
     shm = createShmDir(runId);
@@ -153,21 +158,23 @@ export async function runPlan(input: Plan, options: RunOptions): Promise<RunResu
 
   emit({ type: "run-start", runId, nodes: plan.nodes.length, shmDir: shm.path, shmFallback: shm.fallback, shmWanted: shm.wanted });
   const results = new Map<string, NodeResult>();
-  let commit: string | null = null;
+  let settled: Settled = { commit: null, keptBranch: null, rebasedOnto: null, filesCommitted: false };
+  let tx: Transaction | null = null;
   try {
+    tx = await beginTransaction(lake, plan.project.branch, runId);
     await emitSettings(ctx, spillDir);
     await schedule(ctx, inEdges, outEdges, options.threads ?? os.availableParallelism(), results);
     const allOk = [...results.values()].every((r) => r.status === "ok") && !abort.signal.aborted;
-    if (allOk && ctx.written.size > 0) {
-      commit = await commitWritten(ctx, headAtStart, options.author, results);
-    }
+    settled = await settle(ctx, tx, allOk, options, results);
   } finally {
     options.signal?.removeEventListener("abort", onOuterAbort);
-    if (commit === null) await removeWrittenFiles(ctx);
+    if (!settled.filesCommitted) await removeWrittenFiles(ctx);
+    if (tx !== null && settled.keptBranch === null) await dropRunBranch(lake, tx).catch(() => {});
     shm.remove();
     db.closeSync();
     rmSync(spillDir, { recursive: true, force: true });
   }
+  const commit = settled.commit;
   const nodes = plan.nodes.map((n) => results.get(n.id)!);
   return {
     ok: nodes.every((r) => r.status === "ok") && !abort.signal.aborted,
@@ -176,6 +183,8 @@ export async function runPlan(input: Plan, options: RunOptions): Promise<RunResu
     edges: edgeRecords(plan, ctx, results),
     commit,
     branch: plan.project.branch,
+    keptBranch: settled.keptBranch,
+    rebasedOnto: settled.rebasedOnto,
     seconds: (performance.now() - started) / 1000,
     cancelled: abort.signal.aborted,
   };
@@ -297,28 +306,64 @@ async function schedule(
   }
 }
 
-async function commitWritten(ctx: RunContext, headAtStart: string | null, author: string | undefined, results: Map<string, NodeResult>): Promise<string | null> {
+interface Settled {
+  /** The target's new head, or null. */
+  readonly commit: string | null;
+  /** The run's branch, kept (failure, or a target that moved under the run). */
+  readonly keptBranch: string | null;
+  readonly rebasedOnto: string | null;
+  /** Whether some commit references the data files this run wrote (then they stay). */
+  readonly filesCommitted: boolean;
+}
+
+/** Tables read at the target's head: scans without a pinned ref. */
+function tablesReadFromTarget(plan: Plan): string[] {
+  return plan.nodes.flatMap((n) => (n.kind === "scan" && n.ref === null ? [n.table] : []));
+}
+
+/** Ends the transaction: merge into the target, or keep/drop the run's branch. */
+async function settle(ctx: RunContext, tx: Transaction, allOk: boolean, options: RunOptions, results: Map<string, NodeResult>): Promise<Settled> {
   const tables = [...ctx.written.keys()].sort();
-  try {
-    const c = await ctx.lake.commit({
-      branch: ctx.plan.project.branch,
-      expectedHead: headAtStart,
-      message: `bp build: ${tables.join(", ")}`,
-      ...(author ? { author } : {}),
-      put: Object.fromEntries(ctx.written),
-    });
-    ctx.emit({ type: "commit", commit: c.id, branch: ctx.plan.project.branch, tables });
-    return c.id;
-  } catch (err) {
-    // Nothing was committed: the materialize nodes end FAILED in the summary.
-    const message = err instanceof Error ? err.message : String(err);
+  const put = Object.fromEntries(ctx.written);
+  const nothing: Settled = { commit: null, keptBranch: null, rebasedOnto: null, filesCommitted: false };
+  const lake = ctx.lake;
+  const fail = (message: string, keptBranch: string | null) => {
+    // Nothing was committed to the target: the materialize nodes end FAILED in the summary.
     for (const table of tables) {
       const id = `materialize:${table}`;
       const prev = results.get(id);
       if (prev) results.set(id, { ...prev, status: "failed", failure: { cause: "commit", message } });
     }
-    ctx.emit({ type: "commit-failed", branch: ctx.plan.project.branch, tables, message });
-    return null;
+    ctx.emit({ type: "commit-failed", branch: tx.target, tables, message, ...(keptBranch ? { keptBranch } : {}) });
+  };
+
+  if (!allOk) {
+    if (ctx.signal.aborted || options.keepFailed === false) return nothing;
+    if (tables.length === 0) return tx.base === null ? nothing : { ...nothing, keptBranch: tx.branch };
+    try {
+      await commitToRunBranch(lake, tx, put, `bp build (failed run): ${tables.join(", ")}`, options.author);
+      return { ...nothing, keptBranch: tx.branch, filesCommitted: true };
+    } catch {
+      return nothing;
+    }
+  }
+  if (tables.length === 0) return nothing;
+  let runCommit;
+  try {
+    runCommit = await commitToRunBranch(lake, tx, put, `bp build: ${tables.join(", ")}`, options.author);
+  } catch (err) {
+    fail(err instanceof Error ? err.message : String(err), null);
+    return nothing;
+  }
+  try {
+    const p = await promote(lake, tx, runCommit, put, tablesReadFromTarget(ctx.plan), options.author);
+    ctx.emit({ type: "commit", commit: p.commit.id, branch: tx.target, tables, ...(p.rebasedOnto ? { rebasedOnto: p.rebasedOnto } : {}) });
+    return { commit: p.commit.id, keptBranch: null, rebasedOnto: p.rebasedOnto, filesCommitted: true };
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    fail(message, tx.branch);
+    if (!(err instanceof TargetMovedError) && options.keepFailed === false) return { ...nothing, filesCommitted: true };
+    return { ...nothing, keptBranch: tx.branch, filesCommitted: true };
   }
 }
 

@@ -3,7 +3,9 @@ import { readFileSync } from "node:fs";
 import { compileProject } from "../../compiler/compile-project.js";
 import type { Plan } from "../../compiler/plan-types.js";
 import { duckdbMemoryLimit, runPlan, PlanVersionError, RunSettingsError, StalePlanError } from "../../runtime/run-plan.js";
-import { createOut, liveRunPrinter, printDiagnostics, printRunSummary } from "../console.js";
+import { assertBranchName } from "../../runtime/lake/names.js";
+import { createOut, liveRunPrinter, printDiagnostics, printRunSummary, type Out } from "../console.js";
+import { openProject } from "../project.js";
 
 export interface BuildCommandOptions {
   projectDir: string;
@@ -15,6 +17,10 @@ export interface BuildCommandOptions {
   verbose?: boolean;
   /** DuckDB's memory limit: "4GB", "512MiB" or "40%" (default 50% of the machine's memory). */
   duckdbMemory?: string;
+  /** The target branch (default: the project's). */
+  ref?: string;
+  /** Keep the temporary branch of a failed run (default true). */
+  keepFailed?: boolean;
 }
 
 export async function buildCommand(opts: BuildCommandOptions): Promise<number> {
@@ -33,8 +39,15 @@ export async function buildCommand(opts: BuildCommandOptions): Promise<number> {
       out.error(`bp: cannot read plan ${opts.plan}: ${err instanceof Error ? err.message : String(err)}`);
       return 2;
     }
+    const planBranch = (plan as { project?: { branch?: unknown } }).project?.branch;
+    if (opts.ref !== undefined && planBranch !== opts.ref) {
+      out.error(`bp: the plan was compiled for branch ${String(planBranch)}, not ${opts.ref}\n  hint: recompile with bp compile --branch ${opts.ref}, or leave out --ref`);
+      return 2;
+    }
   } else {
-    const compiled = await compileProject({ projectDir: opts.projectDir, vars: opts.var });
+    const target = await checkTarget(opts, out);
+    if (typeof target === "number") return target;
+    const compiled = await compileProject({ projectDir: opts.projectDir, vars: opts.var, ...(target ? { branch: target } : {}) });
     printDiagnostics(out, compiled.diagnostics, compiled.files);
     if (!compiled.plan) {
       if (opts.json) out.result(JSON.stringify({ ok: false, diagnostics: compiled.diagnostics }, null, 2));
@@ -55,6 +68,7 @@ export async function buildCommand(opts: BuildCommandOptions): Promise<number> {
       projectDir: opts.projectDir,
       ...(opts.threads ? { threads: opts.threads } : {}),
       ...(opts.duckdbMemory ? { duckdbMemory: opts.duckdbMemory } : {}),
+      ...(opts.keepFailed === false ? { keepFailed: false } : {}),
       onEvent: liveRunPrinter(out, plan.nodes.length, { verbose: !!opts.verbose }),
       signal: abort.signal,
     });
@@ -75,4 +89,22 @@ export async function buildCommand(opts: BuildCommandOptions): Promise<number> {
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);
   }
+}
+
+/** `--ref`: a branch that exists (or the project's branch of an empty lake). Exit code on a bad one. */
+async function checkTarget(opts: BuildCommandOptions, out: Out): Promise<string | undefined | number> {
+  if (opts.ref === undefined) return undefined;
+  const project = openProject(opts.projectDir, out);
+  if (!project) return 1;
+  try {
+    assertBranchName(opts.ref);
+  } catch (err) {
+    out.error(`bp build: --ref: ${err instanceof Error ? err.message : String(err)}\n  hint: --ref names the branch to build on; a build cannot write to a tag or a commit`);
+    return 2;
+  }
+  if (opts.ref !== project.config.branch && (await project.lake.headId(opts.ref)) === null) {
+    out.error(`bp build: no branch ${opts.ref} in the lake\n  hint: create it with bp branch create ${opts.ref} [--from REF]`);
+    return 1;
+  }
+  return opts.ref;
 }

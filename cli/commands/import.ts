@@ -19,6 +19,10 @@ export async function importCommand(file: string, opts: ImportCommandOptions): P
   if (!project) return 1;
   const branch = opts.branch ?? project.config.branch;
   try {
+    if (branch !== project.config.branch && (await project.lake.headId(branch)) === null) {
+      out.error(`bp import: no branch ${branch} in the lake\n  hint: create it first with bp branch create ${branch} [--from REF]`);
+      return 1;
+    }
     const { commit, entry } = await withDuckDB((conn) => importFile(project.lake, conn, path.resolve(file), opts.table, { branch, ...(opts.delimiter ? { delimiter: opts.delimiter } : {}) }));
     if (opts.json) out.result(JSON.stringify({ ok: true, table: opts.table, commit: commit.id, branch, rows: entry.rows, schema: entry.schema }, null, 2));
     else out.info(`imported ${formatCount(entry.rows)} rows into ${opts.table} (${entry.schema.length} columns) on ${branch}, commit ${commit.id.slice(0, 12)}`);
