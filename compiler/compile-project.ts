@@ -20,6 +20,7 @@ import { FUNCTION_TRAITS_CACHE_FILE } from "./sql/index.js";
 import { ARROW_TYPES_CACHE_FILE, ArrowHandoff } from "./arrow-handoff.js";
 import { type VarValue, varTexts } from "./vars.js";
 import { Lake } from "../runtime/lake/lake.js";
+import { resolveSourcePins, scanRefsOf } from "./source-refs.js";
 
 /** The cached bp_project.yml reading, in the project's cache folder. */
 const PROJECT_CONFIG_CACHE_FILE = "project-config.json";
@@ -101,10 +102,12 @@ export async function compileProject(options: CompileOptions): Promise<CompileRe
     tsCache?.prune();
     saveTypeScriptCodeCache();
     diagnostics.push(...read.diagnostics);
+    const pinned = await resolveSourcePins(lake, read.models, lakeTables);
+    diagnostics.push(...pinned.diagnostics);
     const { plan: logical, diagnostics: graphDiagnostics } = resolveReferences(
       read.models,
       discovered.models.map((m) => m.name),
-      lakeTables,
+      pinned.tables,
     );
     diagnostics.push(...graphDiagnostics);
     {
@@ -124,6 +127,7 @@ export async function compileProject(options: CompileOptions): Promise<CompileRe
           branch,
           vars: varTexts(vars),
           sourceCommit: head?.id ?? null,
+          scanRefs: scanRefsOf(logical, pinned.scanRefs),
         });
         return { plan, config, files, diagnostics: sortDiagnostics(diagnostics) };
       }

@@ -15,6 +15,8 @@ export const DIAGNOSTIC_CODES = {
   BP0105: "sql-bind-error",
   BP0106: "template-error",
   BP0107: "unknown-var",
+  BP0108: "unknown-ref",
+  BP0109: "source-ref-conflict",
   BP0110: "bad-header-setting",
   BP0201: "ts-syntax-error",
   BP0202: "ts-missing-model",

@@ -31,6 +31,15 @@ interface LogicalModelBase {
   readonly materialize: boolean;
   /** Tables it reads, as written, in order of first appearance. */
   readonly refs: readonly TableRef[];
+  /** Sources it reads at a lake ref (`-- bp: ref t = friday`, `input("t", { ref: "friday" })`). */
+  readonly pins: readonly SourcePin[];
+}
+
+/** A source table pinned to a lake ref by a model; `at` is the ref as written. */
+export interface SourcePin {
+  readonly table: string;
+  readonly ref: string;
+  readonly at: SourceLocation;
 }
 
 export interface LogicalSqlModel extends LogicalModelBase {
@@ -108,6 +117,7 @@ export async function readModels(
       description: s.description,
       materialize: s.materialize,
       refs: s.inputs.map((i) => ({ name: i.table, line: i.tableAt.line, column: i.tableAt.column })),
+      pins: s.inputs.flatMap((i) => (i.ref !== null && i.refAt !== null ? [{ table: i.table, ref: i.ref, at: { file: f.file, line: i.refAt.line, column: i.refAt.column } }] : [])),
       settings: s,
     };
   }
@@ -134,6 +144,7 @@ export async function readModels(
       description: header.description,
       materialize: header.materialize,
       refs: parsed.tableRefs,
+      pins: header.refs.map((r) => ({ table: r.table, ref: r.ref, at: { file: f.file, line: r.line, column: r.column } })),
       sql: rendered.sql,
       toSourceOffset: rendered.toSourceOffset,
       ...(parsed.tree ? { parsed: parsed.tree } : {}),

@@ -30,6 +30,8 @@ export interface PhysicalPlanInput {
   readonly vars: Readonly<Record<string, string>>;
   /** The lake commit the sources were read at, or null for an empty lake. */
   readonly sourceCommit: string | null;
+  /** Sources pinned to a ref by their models (by source name): the ref as written and its commit. */
+  readonly scanRefs?: ReadonlyMap<string, { readonly ref: string; readonly commit: string }>;
 }
 
 export function buildPhysicalPlan(logical: LogicalPlan, bound: ReadonlyMap<string, BoundModel>, meta: PhysicalPlanInput): Plan {
@@ -55,8 +57,8 @@ export function buildPhysicalPlan(logical: LogicalPlan, bound: ReadonlyMap<strin
       table,
       columns: schema.map((c) => c.name),
       filter: filters.length === 0 ? null : filters.length === 1 ? filters[0]! : filters.map(parenthesized).join(" OR "),
-      ref: null,
-      commit: meta.sourceCommit ?? "",
+      ref: meta.scanRefs?.get(table)?.ref ?? null,
+      commit: meta.scanRefs?.get(table)?.commit ?? meta.sourceCommit ?? "",
       files: entry.files.map((f) => f.path),
       schema,
     };

@@ -16,6 +16,12 @@ export interface InputOptions {
   readonly columns?: readonly string[];
   /** One DuckDB boolean expression over the table's columns (filter pushed down to the scan). */
   readonly filter?: string;
+  /**
+   * Read this source table at a lake ref instead of the build's branch: a branch, a tag, a commit id
+   * (or unique prefix) or `branch@2026-11-20T17:00` (UTC unless a zone is given). Resolved at compile
+   * time; the plan records the commit.
+   */
+  readonly ref?: string;
 }
 
 export interface InputSpec extends InputOptions {

@@ -1,8 +1,8 @@
 /**
  * Settings of a SQL model, read from the header: the leading run of `--` comment lines and blank
- * lines. A setting line is `-- bp: <key> [<arg>] = <value>`; the optional `<arg>` is there so a
- * keyed form such as `-- bp: ref <table> = <ref>` can be added later (today only argument-less keys
- * exist). Every problem is a BP0110 diagnostic at the offending key, argument or value.
+ * lines. A setting line is `-- bp: <key> [<arg>] = <value>`; `ref` is the keyed one
+ * (`-- bp: ref <table> = <ref>`: read that source at a lake ref). Every problem is a BP0110
+ * diagnostic at the offending key, argument or value.
  */
 import { type Diagnostic, diagnostic, didYouMean } from "../diagnostics.js";
 
@@ -18,10 +18,22 @@ export interface HeaderSetting {
   readonly valueColumn: number;
 }
 
+/** A source pinned to a lake ref by the header. Line and columns are 1-based. */
+export interface SqlSourceRef {
+  readonly table: string;
+  readonly ref: string;
+  readonly line: number;
+  readonly tableColumn: number;
+  /** Column of the ref (the value). */
+  readonly column: number;
+}
+
 export interface SqlHeader {
   /** Defaults to false. */
   readonly materialize: boolean;
   readonly description: string | null;
+  /** `-- bp: ref <table> = <ref>` lines, one per table. */
+  readonly refs: readonly SqlSourceRef[];
   /** Every well-formed setting line of the header, in file order (valid or not). */
   readonly settings: readonly HeaderSetting[];
   /** Offset just past the header (where the SQL begins). */
@@ -29,8 +41,10 @@ export interface SqlHeader {
   readonly diagnostics: Diagnostic[];
 }
 
-const SETTINGS_HELP = "header settings are `-- bp: materialize = true|false` and `-- bp: description = <text>`";
-const KNOWN_KEYS = ["materialize", "description"] as const;
+const SETTINGS_HELP =
+  "header settings are `-- bp: materialize = true|false`, `-- bp: description = <text>` and `-- bp: ref <table> = <branch, tag, commit or branch@time>`";
+const KNOWN_KEYS = ["materialize", "description", "ref"] as const;
+const TABLE_RE = /^[A-Za-z_][A-Za-z0-9_]*$/;
 type KnownKey = (typeof KNOWN_KEYS)[number];
 
 const SETTING_LINE = /^(\s*--\s*)(bp:)/i;
@@ -138,10 +152,17 @@ export function parseSqlHeader(file: string, text: string): SqlHeader {
 
   let materialize = false;
   let description: string | null = null;
+  const refs: SqlSourceRef[] = [];
   const seen = new Map<string, HeaderSetting>();
   for (const s of settings) {
     const keyAt = { file, line: s.line, column: s.column };
     const key = s.key.toLowerCase();
+    if (key === "ref") {
+      const problem = refProblem(file, s, refs);
+      if (problem) diagnostics.push(problem);
+      else refs.push({ table: s.arg!, ref: s.value, line: s.line, tableColumn: s.argColumn!, column: s.valueColumn });
+      continue;
+    }
     if (!isKnownKey(key)) {
       const suggestion = didYouMean(s.key, KNOWN_KEYS);
       diagnostics.push(
@@ -182,5 +203,19 @@ export function parseSqlHeader(file: string, text: string): SqlHeader {
   }
 
   const headerEnd = headerLineCount < lines.length ? lines[headerLineCount]!.offset : text.length;
-  return { materialize, description, settings, headerEnd, diagnostics };
+  return { materialize, description, refs, settings, headerEnd, diagnostics };
+}
+
+const REF_USAGE = "write `-- bp: ref <table> = <ref>`, e.g. `-- bp: ref transactions = friday` (a branch, a tag, a commit id or main@2026-11-20T17:00)";
+
+function refProblem(file: string, s: HeaderSetting, earlier: readonly SqlSourceRef[]): Diagnostic | null {
+  if (s.arg === undefined) return diagnostic("BP0110", "`ref` needs the table it applies to", { file, line: s.line, column: s.column }, REF_USAGE);
+  const argAt = { file, line: s.line, column: s.argColumn! };
+  if (!TABLE_RE.test(s.arg)) return diagnostic("BP0110", `"${s.arg}" is not a table name`, argAt, REF_USAGE);
+  const first = earlier.find((r) => r.table.toLowerCase() === s.arg!.toLowerCase());
+  if (first) return diagnostic("BP0110", `the ref of "${s.arg}" is set twice (first on line ${first.line})`, argAt, "keep one of the two lines");
+  if (s.value === "" || /\s/.test(s.value)) {
+    return diagnostic("BP0110", s.value === "" ? `the ref of "${s.arg}" is empty` : `ref "${s.value}" contains a space`, { file, line: s.line, column: s.valueColumn }, REF_USAGE);
+  }
+  return null;
 }

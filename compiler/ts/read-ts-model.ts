@@ -27,6 +27,10 @@ export interface TsModelInput {
   columnsAt: LineColumn[] | null;
   /** The first character of the filter's content, just after the opening quote. */
   filterAt: LineColumn | null;
+  /** The lake ref to read a source table at (`ref: "friday"`), or null: the build's branch. */
+  ref: string | null;
+  /** The ref string literal (its opening quote). */
+  refAt: LineColumn | null;
 }
 
 export interface TsModelSettings {
@@ -144,9 +148,10 @@ function buildSettings(validRoot: { [key: string]: unknown }, ex: Extraction, ct
   const inputs = keys(["inputs"]).map((param): TsModelInput => {
     const call = inputsObj[param]!;
     const base = ["inputs", param] as const;
-    const options = (call.options ?? {}) as { columns?: string[]; filter?: string };
+    const options = (call.options ?? {}) as { columns?: string[]; filter?: string; ref?: string };
     const columns = options.columns ?? null;
     const filter = options.filter ?? null;
+    const ref = options.ref ?? null;
     return {
       param,
       table: call.table as string,
@@ -156,6 +161,8 @@ function buildSettings(validRoot: { [key: string]: unknown }, ex: Extraction, ct
       tableAt: locAt([...base, "table"]),
       columnsAt: columns ? columns.map((_, i) => locAt([...base, "options", "columns", i])) : null,
       filterAt: filter !== null ? locAt([...base, "options", "filter"], 1) : null,
+      ref,
+      refAt: ref !== null ? locAt([...base, "options", "ref"]) : null,
     };
   });
 

@@ -6,7 +6,7 @@ import { z } from "zod";
 import { InputCall, NotAFunction, RunFunction } from "./literal.js";
 
 export const MODEL_KEYS = ["description", "inputs", "materialize", "memory", "columns", "packages", "run"] as const;
-export const INPUT_OPTION_KEYS = ["columns", "filter"] as const;
+export const INPUT_OPTION_KEYS = ["columns", "filter", "ref"] as const;
 
 export const DEFAULT_MEMORY_MB = 1024;
 export const MEMORY_EXAMPLES = '"512MB", "2GB", "1.5GiB", "2048MiB"';
@@ -60,8 +60,12 @@ const inputOptions = z
         .string({ invalid_type_error: "filter must be a string holding one DuckDB boolean expression" })
         .refine(nonBlank, "filter must not be empty (leave it out to read every row)")
         .optional(),
+      ref: z
+        .string({ invalid_type_error: 'ref must be a string naming a branch, a tag or a commit, like "friday" or "main@2026-11-20T17:00"' })
+        .refine(nonBlank, "ref must not be empty (leave it out to read the build's branch)")
+        .optional(),
     },
-    { invalid_type_error: 'the options of input(...) must be an object like { columns: ["id"], filter: "usd > 0" }' },
+    { invalid_type_error: 'the options of input(...) must be an object like { columns: ["id"], filter: "usd > 0", ref: "friday" }' },
   )
   .strict();
 

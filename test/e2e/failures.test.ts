@@ -1,13 +1,14 @@
 /**
  * A failing node (TS throw, process.exit, out-of-memory, non-table return, SQL error) fails the
  * build with exit 1, names the model and its file, SKIPs its dependents, lets independent branches
- * finish, and leaves the lake byte-identical (nothing committed, no data files left).
+ * finish, and leaves the target branch byte-identical: the run's temporary branch is kept with the
+ * tables that were written (`--keep-failed false`: the whole lake byte-identical, no data files left).
  */
 import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { bp, importSql, treeDigest, writeProject } from "../helpers/temp-project.js";
+import { bp, importSql, treeDigest, treeFiles, writeProject } from "../helpers/temp-project.js";
 
 const FAILING: Record<string, { body: string; memory?: string; expect: RegExp }> = {
   throws: { body: `throw new Error("boom in run");`, expect: /models\/bad\.ts:\d+:\d+: boom in run/ },
@@ -43,14 +44,14 @@ afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })))
 
 describe.each(Object.entries(FAILING))("a TS model that %s", (_label, c) => {
   let dir: string;
-  let before: string;
+  let before: Record<string, string>;
   let shm: string;
   let result: Awaited<ReturnType<typeof bp>>;
   beforeAll(async () => {
     dir = writeProject(project(c.body, c.memory), "fail");
     dirs.push(dir);
     await importSql(dir, "numbers", "SELECT range AS n FROM range(1000)");
-    before = treeDigest(path.join(dir, ".bp/lake"));
+    before = treeFiles(path.join(dir, ".bp/lake"));
     shm = mkdtempSync(path.join(existsSync("/dev/shm") ? "/dev/shm" : os.tmpdir(), "bp-fail-shm-"));
     dirs.push(shm);
     result = await bp(["build", "-p", dir], { env: { BP_SHM_DIR: shm } });
@@ -66,11 +67,18 @@ describe.each(Object.entries(FAILING))("a TS model that %s", (_label, c) => {
   it("skips the dependents and finishes the independent branch", () => {
     expect(result.stdout).toMatch(/after_bad\s+sql\s+SKIPPED/);
     expect(result.stdout).toMatch(/independent\s+sql\s+OK\s+1/);
-    expect(result.stdout).toMatch(/build failed .*nothing committed/);
+    expect(result.stdout).toMatch(/build failed .*nothing committed to main/);
   });
 
-  it("leaves the lake byte-identical and removes its shared-memory files", () => {
-    expect(treeDigest(path.join(dir, ".bp/lake"))).toBe(before);
+  it("leaves the target branch byte-identical, keeps the run's branch, removes its shared-memory files", async () => {
+    const after = treeFiles(path.join(dir, ".bp/lake"));
+    for (const [file, digest] of Object.entries(before)) expect(after[file], file).toBe(digest);
+    const added = Object.keys(after).filter((f) => !(f in before));
+    const kept = /the run's branch (_bp_run_\S+) is kept/.exec(result.stdout)?.[1];
+    expect(kept).toBeDefined();
+    expect(added.filter((f) => !/^(commits|data)\//.test(f))).toEqual([`refs/branches/${kept}`]);
+    const tables = JSON.parse((await bp(["tables", "--json", "--ref", kept!, "-p", dir])).stdout) as { tables: { name: string }[] };
+    expect(tables.tables.map((t) => t.name).sort()).toEqual(["independent", "numbers"]);
     expect(readdirSync(shm)).toEqual([]);
   });
 });
@@ -88,8 +96,9 @@ describe("a SQL model that fails at run time", () => {
     dirs.push(dir);
     await importSql(dir, "words", "SELECT 'x' || range AS s FROM range(10)");
     const before = treeDigest(path.join(dir, ".bp/lake"));
-    const r = await bp(["build", "-p", dir]);
+    const r = await bp(["build", "-p", dir, "--keep-failed", "false"]);
     expect(r.code).toBe(1);
+    expect(r.stdout).not.toMatch(/_bp_run_/);
     expect(r.stderr).toMatch(/FAILED cast_fails \(sql\)/);
     expect(r.stderr).toMatch(/models\/cast_fails\.sql:2: Conversion Error/);
     expect(r.stderr).toMatch(/LINE 2: SELECT CAST/);

@@ -77,6 +77,20 @@ export function treeDigest(dir: string): string {
   return hash.digest("hex");
 }
 
+/** Every file under `dir` (project-relative path -> sha256 of its bytes). */
+export function treeFiles(dir: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  const walk = (d: string) => {
+    for (const name of readdirSync(d).sort()) {
+      const p = path.join(d, name);
+      if (statSync(p).isDirectory()) walk(p);
+      else out[path.relative(dir, p).split(path.sep).join("/")] = createHash("sha256").update(readFileSync(p)).digest("hex");
+    }
+  };
+  walk(dir);
+  return out;
+}
+
 /** Rows of a query run directly in DuckDB (the reference the tests compare bp's results with). */
 export async function duckdbRows(sql: string): Promise<Record<string, unknown>[]> {
   const db = await DuckDBInstance.create(":memory:");

@@ -1,0 +1,1 @@
+SELECT id, usd FROM transactions

@@ -1,0 +1,2 @@
+-- bp: ref base = main
+SELECT sum(usd) AS usd FROM base

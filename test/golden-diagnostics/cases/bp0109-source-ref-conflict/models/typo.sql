@@ -1,0 +1,2 @@
+-- bp: ref transaction = main
+SELECT count(*) AS n FROM transactions
