@@ -141,6 +141,8 @@ export class S3LakeStorage implements LakeStorage {
       requestHandler: {
         connectionTimeout: options.connectionTimeoutMs ?? 5_000,
         requestTimeout: options.requestTimeoutMs ?? 30_000,
+        // Without this the SDK only logs a warning and waits for a stalled server forever.
+        throwOnRequestTimeout: true,
       },
     };
     if (options.endpoint !== undefined) config.endpoint = options.endpoint;

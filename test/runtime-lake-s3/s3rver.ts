@@ -28,7 +28,8 @@ export async function startS3rver(options: { port?: number; dir?: string } = {})
   const bin = path.join(path.dirname(require.resolve("s3rver/package.json")), "bin/s3rver.js");
   const child: ChildProcess = spawn(
     process.execPath,
-    [bin, "-d", dir, "-a", "127.0.0.1", "-p", String(options.port ?? 0), "--silent", "--no-vhost-buckets", "--configure-bucket", BUCKET],
+    // s3rver's ListObjectsV2 continuation tokens use DES, which OpenSSL 3 only has in its legacy provider.
+    ["--openssl-legacy-provider", bin, "-d", dir, "-a", "127.0.0.1", "-p", String(options.port ?? 0), "--silent", "--no-vhost-buckets", "--configure-bucket", BUCKET],
     { stdio: ["ignore", "pipe", "pipe"] },
   );
   let out = "";
