@@ -24,8 +24,11 @@ export function writeProject(files: Record<string, string>, name = "proj"): stri
   return dir;
 }
 
-/** Creates `<dir>/data/<table>.parquet` from a DuckDB SELECT and imports it with `bp import`. */
-export async function importSql(dir: string, table: string, select: string): Promise<void> {
+/**
+ * Creates `<dir>/data/<table>.parquet` from a DuckDB SELECT and imports it with `bp import`
+ * (`args`: more options, e.g. `["--branch", "dev"]`).
+ */
+export async function importSql(dir: string, table: string, select: string, args: readonly string[] = []): Promise<void> {
   const file = path.join(dir, "data", `${table}.parquet`);
   mkdirSync(path.dirname(file), { recursive: true });
   const db = await DuckDBInstance.create(":memory:");
@@ -33,7 +36,7 @@ export async function importSql(dir: string, table: string, select: string): Pro
   await conn.run(`COPY (${select}) TO '${file}' (FORMAT parquet)`);
   conn.closeSync();
   db.closeSync();
-  const r = await bp(["import", file, "--table", table, "-p", dir]);
+  const r = await bp(["import", file, "--table", table, "-p", dir, ...args]);
   if (r.code !== 0) throw new Error(`import failed: ${r.stderr}${r.stdout}`);
 }
 
