@@ -15,26 +15,59 @@ export const PROJECT_FILE = "bp_project.yml";
 
 export interface ProjectConfig {
   readonly name: string;
-  /** Lake location as written (relative to the project root, or absolute). */
+  /** Lake location as written: a folder (relative to the project root, or absolute) or `s3://bucket/prefix`. */
   readonly lake: string;
+  /** S3 settings, used when `lake` is an `s3://` URL. */
+  readonly s3?: S3Settings;
   /** Default branch builds read from and commit to. */
   readonly branch: string;
   /** Var defaults as YAML typed them: strings, numbers, booleans (see vars.ts). */
   readonly vars: Readonly<Record<string, VarValue>>;
 }
 
+export interface S3Settings {
+  /** e.g. `http://127.0.0.1:4568`; absent: AWS's endpoint for the region. */
+  readonly endpoint?: string;
+  readonly region?: string;
+  readonly force_path_style?: boolean;
+  /** How branch heads move: `auto` (conditional writes if the server enforces them, else a host lock). */
+  readonly conditional_writes?: "auto" | "required" | "host-lock";
+  /** Scan cache folder (default ~/.cache/bp/scan-cache) and size bound, e.g. `10GB`. */
+  readonly cache_dir?: string;
+  readonly cache_max_size?: string;
+}
+
 const scalar = z.union([z.string(), z.number(), z.boolean()]);
+
+const SIZE_RE = /^\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)?$/i;
+
+const s3Schema = z
+  .object({
+    endpoint: z.string().regex(/^https?:\/\/[^\s/]+\/?$/, "endpoint is an http(s) URL such as http://127.0.0.1:4568").optional(),
+    region: z.string().regex(/^[a-z0-9-]+$/, "region is an AWS region name such as us-east-1").optional(),
+    force_path_style: z.boolean().optional(),
+    conditional_writes: z.enum(["auto", "required", "host-lock"]).optional(),
+    cache_dir: z.string().min(1).optional(),
+    cache_max_size: z.string().regex(SIZE_RE, "cache_max_size is a size such as 10GB or 500MiB").optional(),
+  })
+  .strict();
 
 const configSchema = z
   .object({
     name: z.string().regex(/^[A-Za-z0-9_.-]+$/, "name may use letters, digits, '_', '.' and '-'"),
-    lake: z.string().min(1).default(".bp/lake"),
+    lake: z
+      .string()
+      .min(1)
+      .refine((v) => !v.startsWith("s3://") || /^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/.*)?$/.test(v), "an S3 lake is s3://bucket/prefix (bucket: lowercase letters, digits, '.' and '-')")
+      .default(".bp/lake"),
+    s3: s3Schema.optional(),
     branch: z.string().regex(/^[A-Za-z0-9_./-]+$/, "branch names use letters, digits, '_', '.', '/' and '-'").default("main"),
     vars: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "var names are identifiers"), scalar).default({}),
   })
   .strict();
 
 const KNOWN_KEYS = Object.keys(configSchema.shape);
+const S3_KEYS = Object.keys(s3Schema.shape);
 const YAML_HINT = 'bp_project.yml is YAML: one "key: value" per line, nested keys indented under their parent, quotes closed on the same line';
 
 export interface ProjectConfigResult {
@@ -101,12 +134,13 @@ export function parseProjectConfig(text: string): ProjectConfigResult {
       return issue.keys.map((key) => {
         const node = doc.getIn([...issue.path, key], true);
         const keyNode = findKeyNode(doc, [...issue.path], key);
-        const suggestion = issue.path.length === 0 ? didYouMean(key, KNOWN_KEYS) : undefined;
+        const known = issue.path.length === 0 ? KNOWN_KEYS : issue.path[0] === "s3" ? S3_KEYS : undefined;
+        const suggestion = known === undefined ? undefined : didYouMean(key, known);
         return diagnostic(
           "BP0001",
           `unknown setting "${key}"${suggestion ? ` (did you mean "${suggestion}"?)` : ""}`,
           at(keyNode ?? (isNode(node) && node.range ? node.range[0] : 0)),
-          `bp_project.yml accepts: ${KNOWN_KEYS.join(", ")}`,
+          issue.path[0] === "s3" ? hintFor(["s3"]) : `bp_project.yml accepts: ${KNOWN_KEYS.join(", ")}`,
         );
       });
     }
@@ -131,7 +165,9 @@ function hintFor(path: (string | number)[]): string {
     case "name":
       return 'e.g. name: my_project';
     case "lake":
-      return "a folder relative to the project (default .bp/lake)";
+      return "a folder relative to the project (default .bp/lake), or s3://bucket/prefix";
+    case "s3":
+      return "s3: { endpoint: http://127.0.0.1:4568, region: us-east-1, force_path_style: true, conditional_writes: auto|required|host-lock, cache_dir, cache_max_size: 10GB }";
     case "vars":
       return 'vars map names to strings, numbers or booleans, e.g. vars: { start_date: "2023-01-01" }';
     default:

@@ -5,6 +5,7 @@
 import type { DuckDBConnection } from "@duckdb/node-api";
 import { UnknownColumnError } from "./errors.js";
 import type { Lake } from "./lake.js";
+import { prepareLakeScan } from "./scan-cache/prepare-scan.js";
 import { quoteIdent, quoteString } from "./sql-quote.js";
 import type { ColumnSchema, TableEntry } from "./types.js";
 
@@ -64,6 +65,7 @@ export async function createLakeViews(lake: Lake, conn: DuckDBConnection, ref?: 
   for (const name of names) {
     const entry = tables[name];
     if (entry === undefined) continue;
+    await prepareLakeScan(lake, entry); // remote lakes: every column into the scan cache
     await conn.run(`CREATE OR REPLACE VIEW ${quoteIdent(name)} AS ${scanSql(lake, entry)}`);
   }
   return names;

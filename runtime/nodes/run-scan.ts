@@ -4,17 +4,26 @@
  */
 import type { ScanNode } from "../../compiler/plan-types.js";
 import { scanSql } from "../lake/lake-views.js";
+import { prepareLakeScan } from "../lake/scan-cache/prepare-scan.js";
+import type { ScanFetchReport } from "../lake/storage.js";
 import type { RunContext } from "../run-context.js";
 import { quoteIdent } from "../sql-quote.js";
 import { duckdbMessage, NodeError } from "./node-error.js";
 
-export async function runScan(ctx: RunContext, node: ScanNode): Promise<{ rows: number | null }> {
+/** `fetch`: on a remote lake, bytes fetched vs served by the scan cache (absent on local disk). */
+export async function runScan(ctx: RunContext, node: ScanNode): Promise<{ rows: number | null; fetch?: ScanFetchReport }> {
   const entry = { schema: [...node.schema], rows: 0, bytes: 0, files: node.files.map((p) => ({ path: p, rows: 0, bytes: 0 })) };
   const select = scanSql(ctx.lake, entry, [...node.columns], node.filter);
+  let fetch: ScanFetchReport | null;
+  try {
+    fetch = await prepareLakeScan(ctx.lake, entry, [...node.columns], node.filter);
+  } catch (err) {
+    throw new NodeError({ cause: "io", message: `cannot fetch source table "${node.table}": ${(err as Error).message}` });
+  }
   try {
     await ctx.withConnection((conn) => conn.run(`CREATE OR REPLACE VIEW ${quoteIdent(node.table)} AS ${select}`));
   } catch (err) {
     throw new NodeError({ cause: "io", message: `cannot read source table "${node.table}": ${duckdbMessage(err)}` });
   }
-  return { rows: null };
+  return fetch === null ? { rows: null } : { rows: null, fetch };
 }
