@@ -27,6 +27,10 @@ const FIGURES: [string, string, number][] = [
   ["compile", "s", 2],
   ["mixed-pipeline", "s", 1],
   ["mixed-pipeline/edges", "s", 1],
+  ["s3-scan-cache/3-columns", "s", 1],
+  ["s3-scan-cache/4-columns", "s", 1],
+  ["s3-scan-cache/3-columns-bytes", "MiB", 1],
+  ["s3-scan-cache/4-columns-bytes", "MiB", 1],
 ];
 
 interface Figure {
@@ -66,8 +70,10 @@ describe("npm run bench (smoke)", () => {
     const expected = FIGURES.flatMap(([c, , n]) => Array<string>(n).fill(c));
     expect(out.figures.map((f) => f.case).sort()).toEqual(expected.sort());
     for (const f of out.figures) {
+      // At a tiny size the first scan's read of the file's tail already holds the 4th column.
+      const mayBeZero = f.case === "s3-scan-cache/4-columns-bytes";
       for (const v of [f.median, f.baselineMedian, f.ratio]) {
-        expect(Number.isFinite(v) && v > 0, `${f.case}: ${JSON.stringify(f)}`).toBe(true);
+        expect(Number.isFinite(v) && (v > 0 || (mayBeZero && v === 0)), `${f.case}: ${JSON.stringify(f)}`).toBe(true);
       }
       expect(f.ratio).toBeCloseTo(f.median / f.baselineMedian, 9);
       expect(f.unit).toBe(FIGURES.find(([c]) => c === f.case)![1]);

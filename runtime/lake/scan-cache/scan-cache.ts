@@ -182,6 +182,7 @@ export class ScanCache {
   async ensure(source: RangeSource, columns: readonly string[] | null): Promise<EnsureReport> {
     const report: EnsureReport = { bytesFetched: 0, bytesFromCache: 0, requests: 0 };
     let index = await this.readIndexFile(this.indexPath(source.id));
+    const firstSight = index === null; // then chunks already present came in the tail read, counted as fetched
     if (index === null) {
       index = await this.fetchFooter(source, report);
     } else {
@@ -191,7 +192,7 @@ export class ScanCache {
     const needed = Object.entries(index.chunks).filter(([, c]) => wanted === null || wanted.has(c.column.toLowerCase()));
     const neededKeys = new Set(needed.map(([k]) => k));
     const missing = needed.filter(([, c]) => !c.present);
-    for (const [, c] of needed) if (c.present) report.bytesFromCache += rangeBytes(c);
+    if (!firstSight) for (const [, c] of needed) if (c.present) report.bytesFromCache += rangeBytes(c);
 
     // Fetch the missing chunks in batches of about 64 MiB; each batch is written under the lock.
     const batchLimit = 64 * 1024 * 1024;
@@ -271,7 +272,10 @@ export class ScanCache {
     const footerStart = size - footerLen;
     const now = Date.now();
     const chunks: Record<string, ChunkEntry> = {};
-    for (const c of layout) chunks[`${c.rowGroup}.${c.leaf}`] = { column: c.column, ranges: c.ranges, present: false, lastUsed: now };
+    // Chunks that lie wholly inside the tail already read are kept (a small file is read in one GET).
+    const tailStart = size - tail.length;
+    const inTail = (c: ChunkLayout): boolean => c.ranges.every(([s, e]) => s >= Math.max(tailStart, MAGIC.length) && e <= footerStart);
+    for (const c of layout) chunks[`${c.rowGroup}.${c.leaf}`] = { column: c.column, ranges: c.ranges, present: inTail(c), lastUsed: now };
     const index: ObjectIndex = { version: 1, source: source.id, size, footerStart, lastUsed: now, chunks };
     return this.withLock(async () => {
       const existing = await this.readIndexFile(this.indexPath(source.id));
@@ -283,6 +287,10 @@ export class ScanCache {
         await h.truncate(size); // a hole of the object's size
         await h.write(MAGIC, 0, MAGIC.length, 0);
         await h.write(footer, 0, footer.length, footerStart);
+        for (const c of Object.values(chunks)) {
+          if (!c.present) continue;
+          for (const [s, e] of c.ranges) await h.write(tail, s - tailStart, e - s, s);
+        }
       } finally {
         await h.close();
       }
