@@ -244,8 +244,9 @@ export class S3LakeStorage implements LakeStorage {
   }
 
   /**
-   * A conditional PUT. On 412/409 the current content is compared with ours: equal content means
-   * our own earlier attempt landed (its answer was lost and the SDK retried), so the write counts.
+   * A conditional PUT. A 412/409 on the first attempt: someone else's write, false. On a retry
+   * (the SDK resent after a lost answer or a timeout) the current content is compared with ours:
+   * equal content means our own earlier attempt landed, so the write counts.
    */
   private async conditionalPut(objectKey: string, data: Buffer, condition: { IfNoneMatch?: string; IfMatch?: string }): Promise<boolean> {
     try {
@@ -253,6 +254,7 @@ export class S3LakeStorage implements LakeStorage {
       return true;
     } catch (e) {
       if (!isPreconditionFailed(e)) throw this.wrap("PUT", objectKey, e);
+      if (((e as SdkErrorShape).$metadata?.attempts ?? 1) <= 1) return false;
     }
     const current = await this.readObjectKey(objectKey);
     return current !== null && current.data.equals(data);
