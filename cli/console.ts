@@ -5,6 +5,7 @@
 import pc from "picocolors";
 import { formatDiagnostic, type Diagnostic } from "../compiler/diagnostics.js";
 import type { EdgeResult, NodeResult, RunEvent, RunResult } from "../runtime/run-events.js";
+import type { ScanFetchReport } from "../runtime/lake/storage.js";
 
 export interface Out {
   /** Results (what --json replaces). */
@@ -62,7 +63,8 @@ export function liveRunPrinter(out: Out, total: number, options: { verbose?: boo
         done++;
         const r = e.result;
         if (r.status === "ok") {
-          out.info(`${progress()} ${pc.green("ok")}    ${r.name} ${pc.dim(`(${KIND_LABEL[r.kind]})`)}${r.rows !== null ? ` ${plural(r.rows, "row")}` : ""} ${pc.dim(`${r.seconds.toFixed(2)}s`)}`);
+          const fetched = r.fetch === undefined ? "" : ` ${fetchText(r.fetch)}`;
+          out.info(`${progress()} ${pc.green("ok")}    ${r.name} ${pc.dim(`(${KIND_LABEL[r.kind]})`)}${r.rows !== null ? ` ${plural(r.rows, "row")}` : ""}${fetched} ${pc.dim(`${r.seconds.toFixed(2)}s`)}`);
         } else if (r.status === "failed") {
           out.error(`${progress()} ${pc.red("FAILED")} ${r.name} ${pc.dim(`(${KIND_LABEL[r.kind]})`)}`);
           out.error(indent(failureText(r)));
@@ -124,6 +126,7 @@ export function printRunSummary(out: Out, run: RunResult, options: { verbose?: b
     out.info("");
     out.info(edgeTable(run.edges));
   }
+  for (const n of run.nodes) if (n.fetch !== undefined) out.info(`scan ${n.name}: ${fetchText(n.fetch)}`);
   if (run.edges.length > 0) out.info(dataMovementLine(run.edges));
   const failed = run.nodes.filter((n) => n.status === "failed").length;
   const skipped = run.nodes.filter((n) => n.status === "skipped").length;
@@ -135,6 +138,11 @@ export function printRunSummary(out: Out, run: RunResult, options: { verbose?: b
   if (run.keptBranch) {
     out.info(`the run's branch ${run.keptBranch} is kept for inspection (bp tables --ref ${run.keptBranch}; bp branch delete ${run.keptBranch} to drop it)`);
   }
+}
+
+/** "fetched 29.0 MB, 47.8 MB from cache (2 files, 5 requests)": a remote scan's cost. */
+export function fetchText(f: ScanFetchReport): string {
+  return `fetched ${formatBytes(f.bytesFetched)}, ${formatBytes(f.bytesFromCache)} from cache (${plural(f.files, "file")}, ${plural(f.requests, "request")})`;
 }
 
 /**

@@ -152,6 +152,20 @@ export function createProgram(setExit: (code: number) => void): Command {
     .addOption(json)
     .action(async (from: string, to: string, opts) => setExit(await (await import("./commands/diff.js")).diffCommand(from, to, opts)));
 
+  const cache = program.command("cache").description("the local scan cache of an S3 lake: footers and column chunks of remote data files");
+  cache
+    .command("ls", { isDefault: true })
+    .description("list the cached data files: bytes cached, file size, columns held completely, last use")
+    .addOption(projectDir)
+    .addOption(json)
+    .action(async (opts) => setExit(await (await import("./commands/cache.js")).cacheLsCommand(opts)));
+  cache
+    .command("clean")
+    .description("empty the scan cache (data files are immutable, so it only costs re-fetching)")
+    .addOption(projectDir)
+    .addOption(json)
+    .action(async (opts) => setExit(await (await import("./commands/cache.js")).cacheCleanCommand(opts)));
+
   return program;
 }
 

@@ -2,10 +2,12 @@
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { parseProjectConfig, PROJECT_FILE, type ProjectConfig } from "../compiler/project-config.js";
-import { Lake } from "../runtime/lake/lake.js";
+import type { Lake } from "../runtime/lake/lake.js";
+import { openLake } from "../runtime/lake/open-lake.js";
 import { printDiagnostics, type Out } from "./console.js";
 
-export interface OpenProject {
+/** Disposable: `using project = openProject(...)` closes the lake's S3 client when the command ends. */
+export interface OpenProject extends Disposable {
   readonly dir: string;
   readonly config: ProjectConfig;
   readonly lake: Lake;
@@ -24,5 +26,6 @@ export function openProject(projectDir: string, out: Out): OpenProject | null {
     printDiagnostics(out, diagnostics, new Map([[PROJECT_FILE, text]]));
     return null;
   }
-  return { dir, config, lake: Lake.open(path.resolve(dir, config.lake)) };
+  const lake = openLake(config, dir);
+  return { dir, config, lake, [Symbol.dispose]: () => lake.close() };
 }

@@ -19,7 +19,7 @@ import { CACHE_DIR } from "./project-cache.js";
 import { FUNCTION_TRAITS_CACHE_FILE } from "./sql/index.js";
 import { ARROW_TYPES_CACHE_FILE, ArrowHandoff } from "./arrow-handoff.js";
 import { type VarValue, varTexts } from "./vars.js";
-import { Lake } from "../runtime/lake/lake.js";
+import { isS3Lake, openLake } from "../runtime/lake/open-lake.js";
 import { resolveSourcePins, scanRefsOf } from "./source-refs.js";
 
 /** The cached bp_project.yml reading, in the project's cache folder. */
@@ -89,52 +89,57 @@ export async function compileProject(options: CompileOptions): Promise<CompileRe
   const modelFiles = discovered.models.filter((m) => !duplicated.has(m.file));
 
   const branch = options.branch ?? config.branch;
-  const lake = Lake.open(path.resolve(projectDir, config.lake));
-  const head = await lake.head(branch);
-  const lakeTables = head?.tables ?? {};
-
-  const tsCache = cacheDir === undefined ? undefined : new TsReadCache(path.join(cacheDir, TS_READ_CACHE_DIR));
-  setTypeScriptCodeCacheDir(cached("v8"));
-
-  const sql = await openSqlTools({ functionsCacheFile: cached(FUNCTION_TRAITS_CACHE_FILE) });
+  const lake = openLake(config, projectDir);
   try {
-    const read = await readModels(modelFiles, vars, sql.parser, { tsCache });
-    tsCache?.prune();
-    saveTypeScriptCodeCache();
-    diagnostics.push(...read.diagnostics);
-    const pinned = await resolveSourcePins(lake, read.models, lakeTables);
-    diagnostics.push(...pinned.diagnostics);
-    const { plan: logical, diagnostics: graphDiagnostics } = resolveReferences(
-      read.models,
-      discovered.models.map((m) => m.name),
-      pinned.tables,
-    );
-    diagnostics.push(...graphDiagnostics);
-    {
-      const arrow = new ArrowHandoff(cached(ARROW_TYPES_CACHE_FILE));
-      const { bound, diagnostics: bindDiagnostics } = await bindSchemas(logical, sql.scratch, { arrow, sequential: options.bindSequentially === true });
-      arrow.save();
-      diagnostics.push(...bindDiagnostics);
-      const unbound = [...logical.models.keys()].filter((name) => !bound.has(name));
-      if (unbound.length > 0 && !hasErrors(diagnostics)) {
-        throw new Error(`internal error: models ${unbound.join(", ")} were left out of the plan without a diagnostic`);
+    const head = await lake.head(branch);
+    const lakeTables = head?.tables ?? {};
+
+    const tsCache = cacheDir === undefined ? undefined : new TsReadCache(path.join(cacheDir, TS_READ_CACHE_DIR));
+    setTypeScriptCodeCacheDir(cached("v8"));
+
+    const sql = await openSqlTools({ functionsCacheFile: cached(FUNCTION_TRAITS_CACHE_FILE) });
+    try {
+      const read = await readModels(modelFiles, vars, sql.parser, { tsCache });
+      tsCache?.prune();
+      saveTypeScriptCodeCache();
+      diagnostics.push(...read.diagnostics);
+      const pinned = await resolveSourcePins(lake, read.models, lakeTables);
+      diagnostics.push(...pinned.diagnostics);
+      const { plan: logical, diagnostics: graphDiagnostics } = resolveReferences(
+        read.models,
+        discovered.models.map((m) => m.name),
+        pinned.tables,
+      );
+      diagnostics.push(...graphDiagnostics);
+      {
+        const arrow = new ArrowHandoff(cached(ARROW_TYPES_CACHE_FILE));
+        const { bound, diagnostics: bindDiagnostics } = await bindSchemas(logical, sql.scratch, { arrow, sequential: options.bindSequentially === true });
+        arrow.save();
+        diagnostics.push(...bindDiagnostics);
+        const unbound = [...logical.models.keys()].filter((name) => !bound.has(name));
+        if (unbound.length > 0 && !hasErrors(diagnostics)) {
+          throw new Error(`internal error: models ${unbound.join(", ")} were left out of the plan without a diagnostic`);
+        }
+        if (!hasErrors(diagnostics)) {
+          const plan = buildPhysicalPlan(logical, bound, {
+            projectName: config.name,
+            contentHash: contentHash(projectDir, configText, discovered.folderFiles, discovered.models),
+            lake: config.lake,
+            ...(isS3Lake(config.lake) ? { s3: config.s3 ?? {} } : {}),
+            branch,
+            vars: varTexts(vars),
+            sourceCommit: head?.id ?? null,
+            scanRefs: scanRefsOf(logical, pinned.scanRefs),
+          });
+          return { plan, config, files, diagnostics: sortDiagnostics(diagnostics) };
+        }
       }
-      if (!hasErrors(diagnostics)) {
-        const plan = buildPhysicalPlan(logical, bound, {
-          projectName: config.name,
-          contentHash: contentHash(projectDir, configText, discovered.folderFiles, discovered.models),
-          lake: config.lake,
-          branch,
-          vars: varTexts(vars),
-          sourceCommit: head?.id ?? null,
-          scanRefs: scanRefsOf(logical, pinned.scanRefs),
-        });
-        return { plan, config, files, diagnostics: sortDiagnostics(diagnostics) };
-      }
+      return { plan: null, config, files, diagnostics: sortDiagnostics(diagnostics) };
+    } finally {
+      sql.close();
     }
-    return { plan: null, config, files, diagnostics: sortDiagnostics(diagnostics) };
   } finally {
-    sql.close();
+    lake.close();
   }
 }
 

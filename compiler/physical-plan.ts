@@ -15,6 +15,7 @@ import {
   type Plan,
   type PlanEdge,
   type PlanNode,
+  type PlanS3Settings,
   type ScanNode,
   type SqlNode,
   type Transport,
@@ -26,6 +27,8 @@ export interface PhysicalPlanInput {
   readonly projectName: string;
   readonly contentHash: string;
   readonly lake: string;
+  /** Only for an `s3://` lake. */
+  readonly s3?: PlanS3Settings;
   readonly branch: string;
   readonly vars: Readonly<Record<string, string>>;
   /** The lake commit the sources were read at, or null for an empty lake. */
@@ -127,6 +130,7 @@ export function buildPhysicalPlan(logical: LogicalPlan, bound: ReadonlyMap<strin
       name: meta.projectName,
       contentHash: meta.contentHash,
       lake: meta.lake,
+      ...(meta.s3 === undefined ? {} : { s3: s3InOrder(meta.s3) }),
       branch: meta.branch,
       vars: sortedRecord(meta.vars),
     },
@@ -156,6 +160,12 @@ function parenthesized(f: string): string {
     return f;
   }
   return `(${f})`;
+}
+
+/** The s3 settings with keys in a fixed order and absent ones left out (the plan text is stable). */
+function s3InOrder(s3: PlanS3Settings): PlanS3Settings {
+  const keys = ["cache_dir", "cache_max_size", "conditional_writes", "endpoint", "force_path_style", "region"] as const;
+  return Object.fromEntries(keys.filter((k) => s3[k] !== undefined).map((k) => [k, s3[k]])) as PlanS3Settings;
 }
 
 function sortedRecord(record: Readonly<Record<string, string>>): Record<string, string> {

@@ -55,6 +55,17 @@ const planSchema = z.object({
     name: z.string(),
     contentHash: z.string(),
     lake: z.string(),
+    s3: z
+      .object({
+        endpoint: z.string().optional(),
+        region: z.string().optional(),
+        force_path_style: z.boolean().optional(),
+        conditional_writes: z.enum(["auto", "required", "host-lock"]).optional(),
+        cache_dir: z.string().optional(),
+        cache_max_size: z.string().optional(),
+      })
+      .strict()
+      .optional(),
     branch: z.string(),
     vars: z.record(z.string()),
   }),

@@ -122,6 +122,17 @@ export interface PlanEdge {
   readonly param?: string;
 }
 
+/** bp_project.yml's `s3:` block as the runtime needs it to open the lake. */
+export interface PlanS3Settings {
+  readonly endpoint?: string;
+  readonly region?: string;
+  readonly force_path_style?: boolean;
+  readonly conditional_writes?: "auto" | "required" | "host-lock";
+  /** Relative to the project folder when relative. */
+  readonly cache_dir?: string;
+  readonly cache_max_size?: string;
+}
+
 export interface Plan {
   readonly planVersion: typeof PLAN_VERSION;
   readonly project: {
@@ -130,6 +141,8 @@ export interface Plan {
     readonly contentHash: string;
     /** Lake location as configured, relative to the project root when local. */
     readonly lake: string;
+    /** The project's `s3:` settings when `lake` is `s3://…` (never credentials: those come from the SDK's chain). */
+    readonly s3?: PlanS3Settings;
     /** The branch the build reads from and commits to. */
     readonly branch: string;
     /** Vars after applying --var overrides, sorted by name. */

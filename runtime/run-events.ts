@@ -3,6 +3,7 @@
  * the CLI decides how to print them (live lines, progress, summary table, JSON).
  */
 import type { PlanNodeKind } from "../compiler/plan-types.js";
+import type { ScanFetchReport } from "./lake/storage.js";
 
 export type NodeStatus = "ok" | "failed" | "skipped";
 
@@ -26,6 +27,8 @@ export interface NodeResult {
   /** Rows produced (null where counting would cost a read, e.g. scans). */
   readonly rows: number | null;
   readonly seconds: number;
+  /** Scans of a remote (S3) lake: bytes fetched now vs served by the local scan cache. */
+  readonly fetch?: ScanFetchReport;
   readonly failure?: NodeFailure;
   /** For skipped nodes: the failed upstream node that caused it. */
   readonly skippedBecause?: string;

@@ -15,7 +15,7 @@ import { createHash } from "node:crypto";
 import os from "node:os";
 import path from "node:path";
 import { PLAN_VERSION, type Plan, type PlanEdge, type PlanNode } from "../compiler/plan-types.js";
-import { Lake } from "./lake/lake.js";
+import { openLake } from "./lake/open-lake.js";
 import { validatePlan } from "../compiler/plan-schema.js";
 import { NodeError, runNode } from "./nodes/index.js";
 import { edgeKey, type RunContext } from "./run-context.js";
@@ -95,12 +95,13 @@ export async function runPlan(input: Plan, options: RunOptions): Promise<RunResu
   if (options.signal?.aborted) abort.abort();
 
   const projectDir = path.resolve(options.projectDir);
-  const lake = Lake.open(path.resolve(projectDir, plan.project.lake));
+  const lake = openLake({ lake: plan.project.lake, ...(plan.project.s3 === undefined ? {} : { s3: plan.project.s3 }) }, projectDir);
   let shm: ShmDir;
   try {
     shm = createShmDir(runId);
   } catch (err) {
     options.signal?.removeEventListener("abort", onOuterAbort);
+    lake.close();
     throw new RunSettingsError(err instanceof Error ? err.message : String(err));
   }
   const spillDir = path.join(os.tmpdir(), `bp-spill-${runId}`);
@@ -112,6 +113,7 @@ export async function runPlan(input: Plan, options: RunOptions): Promise<RunResu
     options.signal?.removeEventListener("abort", onOuterAbort);
     shm.remove();
     rmSync(spillDir, { recursive: true, force: true });
+    lake.close();
     throw err;
   }
 
@@ -173,6 +175,7 @@ export async function runPlan(input: Plan, options: RunOptions): Promise<RunResu
     shm.remove();
     db.closeSync();
     rmSync(spillDir, { recursive: true, force: true });
+    lake.close();
   }
   const commit = settled.commit;
   const nodes = plan.nodes.map((n) => results.get(n.id)!);
@@ -257,8 +260,16 @@ async function schedule(
     const t0 = performance.now();
     ctx.emit({ type: "node-start", id: node.id, kind: node.kind, name: nameOf(node) });
     const p = runNode(ctx, node).then(
-      ({ rows }) => {
-        const result: NodeResult = { id: node.id, kind: node.kind, name: nameOf(node), status: "ok", rows, seconds: (performance.now() - t0) / 1000 };
+      ({ rows, fetch }) => {
+        const result: NodeResult = {
+          id: node.id,
+          kind: node.kind,
+          name: nameOf(node),
+          status: "ok",
+          rows,
+          seconds: (performance.now() - t0) / 1000,
+          ...(fetch === undefined ? {} : { fetch }),
+        };
         results.set(node.id, result);
         ctx.emit({ type: "node-end", result });
         for (const e of outEdges.get(node.id) ?? []) {

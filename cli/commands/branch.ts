@@ -11,7 +11,7 @@ export interface BranchCommandOptions {
 
 export async function branchListCommand(opts: BranchCommandOptions): Promise<number> {
   const out = createOut(!!opts.json);
-  const project = openProject(opts.projectDir, out);
+  using project = openProject(opts.projectDir, out);
   if (!project) return 1;
   try {
     const branches = await project.lake.branches();
@@ -32,7 +32,7 @@ export async function branchListCommand(opts: BranchCommandOptions): Promise<num
 
 export async function branchCreateCommand(name: string, opts: BranchCommandOptions): Promise<number> {
   const out = createOut(!!opts.json);
-  const project = openProject(opts.projectDir, out);
+  using project = openProject(opts.projectDir, out);
   if (!project) return 1;
   const from = opts.from ?? project.config.branch;
   try {
@@ -47,7 +47,7 @@ export async function branchCreateCommand(name: string, opts: BranchCommandOptio
 
 export async function branchDeleteCommand(name: string, opts: BranchCommandOptions): Promise<number> {
   const out = createOut(!!opts.json);
-  const project = openProject(opts.projectDir, out);
+  using project = openProject(opts.projectDir, out);
   if (!project) return 1;
   try {
     const head = await project.lake.deleteBranch(name, [project.config.branch]);

@@ -94,7 +94,7 @@ export async function buildCommand(opts: BuildCommandOptions): Promise<number> {
 /** `--ref`: a branch that exists (or the project's branch of an empty lake). Exit code on a bad one. */
 async function checkTarget(opts: BuildCommandOptions, out: Out): Promise<string | undefined | number> {
   if (opts.ref === undefined) return undefined;
-  const project = openProject(opts.projectDir, out);
+  using project = openProject(opts.projectDir, out);
   if (!project) return 1;
   try {
     assertBranchName(opts.ref);

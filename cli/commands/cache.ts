@@ -13,7 +13,7 @@ export interface CacheCommandOptions {
 
 export async function cacheLsCommand(opts: CacheCommandOptions): Promise<number> {
   const out = createOut(!!opts.json);
-  const project = openProject(opts.projectDir, out);
+  using project = openProject(opts.projectDir, out);
   if (!project) return 1;
   const cache = scanCacheFor(project.config, project.dir);
   const objects = await cache.ls();
@@ -36,7 +36,7 @@ export async function cacheLsCommand(opts: CacheCommandOptions): Promise<number>
 
 export async function cacheCleanCommand(opts: CacheCommandOptions): Promise<number> {
   const out = createOut(!!opts.json);
-  const project = openProject(opts.projectDir, out);
+  using project = openProject(opts.projectDir, out);
   if (!project) return 1;
   const cache = scanCacheFor(project.config, project.dir);
   const { objects, bytes } = await cache.clean();

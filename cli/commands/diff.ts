@@ -10,7 +10,7 @@ export interface DiffCommandOptions {
 
 export async function diffCommand(from: string, to: string, opts: DiffCommandOptions): Promise<number> {
   const out = createOut(!!opts.json);
-  const project = openProject(opts.projectDir, out);
+  using project = openProject(opts.projectDir, out);
   if (!project) return 1;
   try {
     const d = await project.lake.diff(from, to);

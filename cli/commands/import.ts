@@ -15,7 +15,7 @@ export interface ImportCommandOptions {
 
 export async function importCommand(file: string, opts: ImportCommandOptions): Promise<number> {
   const out = createOut(!!opts.json);
-  const project = openProject(opts.projectDir, out);
+  using project = openProject(opts.projectDir, out);
   if (!project) return 1;
   const branch = opts.branch ?? project.config.branch;
   try {

@@ -14,7 +14,7 @@ export interface LogCommandOptions {
 
 export async function logCommand(opts: LogCommandOptions): Promise<number> {
   const out = createOut(!!opts.json);
-  const project = openProject(opts.projectDir, out);
+  using project = openProject(opts.projectDir, out);
   if (!project) return 1;
   const ref = opts.ref ?? project.config.branch;
   try {

@@ -12,7 +12,7 @@ export interface MergeCommandOptions {
 
 export async function mergeCommand(from: string, opts: MergeCommandOptions): Promise<number> {
   const out = createOut(!!opts.json);
-  const project = openProject(opts.projectDir, out);
+  using project = openProject(opts.projectDir, out);
   if (!project) return 1;
   const into = opts.into ?? project.config.branch;
   try {

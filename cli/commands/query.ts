@@ -19,7 +19,7 @@ export interface QueryCommandOptions {
 
 export async function queryCommand(sql: string, opts: QueryCommandOptions): Promise<number> {
   const out = createOut(!!opts.json);
-  const project = openProject(opts.projectDir, out);
+  using project = openProject(opts.projectDir, out);
   if (!project) return 1;
   const ref = opts.ref ?? project.config.branch;
   return withDuckDB(async (conn) => {

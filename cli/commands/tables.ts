@@ -11,7 +11,7 @@ export interface TablesCommandOptions {
 
 export async function tablesCommand(opts: TablesCommandOptions): Promise<number> {
   const out = createOut(!!opts.json);
-  const project = openProject(opts.projectDir, out);
+  using project = openProject(opts.projectDir, out);
   if (!project) return 1;
   const ref = opts.ref ?? project.config.branch;
   let commit;

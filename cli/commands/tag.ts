@@ -10,7 +10,7 @@ export interface TagCommandOptions {
 
 export async function tagListCommand(opts: TagCommandOptions): Promise<number> {
   const out = createOut(!!opts.json);
-  const project = openProject(opts.projectDir, out);
+  using project = openProject(opts.projectDir, out);
   if (!project) return 1;
   try {
     const tags = await project.lake.tags();
@@ -25,7 +25,7 @@ export async function tagListCommand(opts: TagCommandOptions): Promise<number> {
 
 export async function tagCreateCommand(name: string, ref: string | undefined, opts: TagCommandOptions): Promise<number> {
   const out = createOut(!!opts.json);
-  const project = openProject(opts.projectDir, out);
+  using project = openProject(opts.projectDir, out);
   if (!project) return 1;
   const at = ref ?? project.config.branch;
   try {

@@ -142,6 +142,11 @@ export class Lake {
     return new Lake(new LocalLakeStorage(root, options), options);
   }
 
+  /** Releases the storage's network resources (S3 sockets) so the process can exit; a no-op locally. */
+  close(): void {
+    this.storage.destroy?.();
+  }
+
   /** The id the branch points to and its storage version, or null when the branch does not exist. */
   private async readRef(branch: string): Promise<RefState | null> {
     assertBranchName(branch);

@@ -83,4 +83,7 @@ export interface LakeStorage {
 
   /** Optional tidy-up after `delete`: remove now-empty folders above the key (local only). */
   pruneEmptyParents?(key: string): Promise<void>;
+
+  /** Optional: releases network resources (S3: the SDK's keep-alive sockets). The storage is unusable after. */
+  destroy?(): void;
 }

@@ -5,16 +5,16 @@
 import type { ScanNode } from "../../compiler/plan-types.js";
 import { scanSql } from "../lake/lake-views.js";
 import { prepareLakeScan } from "../lake/scan-cache/prepare-scan.js";
-import type { ScanFetchReport } from "../lake/storage.js";
 import type { RunContext } from "../run-context.js";
 import { quoteIdent } from "../sql-quote.js";
+import type { NodeOutcome } from "./index.js";
 import { duckdbMessage, NodeError } from "./node-error.js";
 
 /** `fetch`: on a remote lake, bytes fetched vs served by the scan cache (absent on local disk). */
-export async function runScan(ctx: RunContext, node: ScanNode): Promise<{ rows: number | null; fetch?: ScanFetchReport }> {
+export async function runScan(ctx: RunContext, node: ScanNode): Promise<NodeOutcome> {
   const entry = { schema: [...node.schema], rows: 0, bytes: 0, files: node.files.map((p) => ({ path: p, rows: 0, bytes: 0 })) };
   const select = scanSql(ctx.lake, entry, [...node.columns], node.filter);
-  let fetch: ScanFetchReport | null;
+  let fetch: NodeOutcome["fetch"] | null;
   try {
     fetch = await prepareLakeScan(ctx.lake, entry, [...node.columns], node.filter);
   } catch (err) {
