@@ -37,10 +37,37 @@ describe("parseSqlHeader", () => {
     expect(h.diagnostics[0]!.hint).toContain("materialize = true|false");
   });
 
-  it("treats `ref` as an unknown key for now, but parses its argument form", () => {
-    const h = parseSqlHeader(F, "-- bp: ref orders = main@abc123\nselect 1");
-    expect(h.settings).toEqual([{ key: "ref", arg: "orders", argColumn: 12, value: "main@abc123", line: 1, column: 8, valueColumn: 21 }]);
-    expect(h.diagnostics.map(where)).toEqual(["BP0110@1:8"]);
+  it("accepts `ref <table> = <ref>` and records the pinned source with its positions", () => {
+    const h = parseSqlHeader(F, "-- bp: ref orders = main@2026-11-20T17:00\n-- bp: ref Customers = friday\nselect 1");
+    expect(h.diagnostics).toEqual([]);
+    expect(h.settings[0]).toEqual({ key: "ref", arg: "orders", argColumn: 12, value: "main@2026-11-20T17:00", line: 1, column: 8, valueColumn: 21 });
+    expect(h.refs).toEqual([
+      { table: "orders", ref: "main@2026-11-20T17:00", line: 1, tableColumn: 12, column: 21 },
+      { table: "Customers", ref: "friday", line: 2, tableColumn: 12, column: 24 },
+    ]);
+  });
+
+  it("reports a malformed `ref`: no table, not a table name, empty or spaced ref, a table pinned twice", () => {
+    const text = [
+      "-- bp: ref = main",
+      "-- bp: ref 1orders = main",
+      "-- bp: ref orders =",
+      "-- bp: ref items = two words",
+      "-- bp: ref x = a",
+      "-- bp: ref X = b",
+      "select 1",
+    ].join("\n");
+    const h = parseSqlHeader(F, text);
+    expect(h.diagnostics.map(where)).toEqual(["BP0110@1:8", "BP0110@2:12", "BP0110@3:20", "BP0110@4:20", "BP0110@6:12"]);
+    expect(h.diagnostics.map((d) => d.message)).toEqual([
+      "`ref` needs the table it applies to",
+      '"1orders" is not a table name',
+      'the ref of "orders" is empty',
+      'ref "two words" contains a space',
+      'the ref of "X" is set twice (first on line 5)',
+    ]);
+    expect(h.diagnostics[0]!.hint).toContain("-- bp: ref transactions = friday");
+    expect(h.refs.map((r) => r.table)).toEqual(["x"]);
   });
 
   it("reports a missing `=` where it was expected", () => {
