@@ -183,6 +183,9 @@ function positiveInt(value: string, flag: string): number {
 
 // Commands are imported when run, so `bp query` does not load the TypeScript compiler.
 export async function main(argv: readonly string[]): Promise<number> {
+  // The AWS SDK warns on every S3 command under Node < 22 that *future* SDK releases will need 22;
+  // bp pins its SDK version, so the notice is not actionable for a bp user. Set it to "false" to see it.
+  process.env["AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED"] ??= "true";
   let code: number = EXIT.ok;
   const program = createProgram((c) => (code = c));
   try {

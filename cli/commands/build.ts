@@ -5,6 +5,7 @@ import type { Plan } from "../../compiler/plan-types.js";
 import { duckdbMemoryLimit, runPlan, PlanVersionError, RunSettingsError, StalePlanError } from "../../runtime/run-plan.js";
 import { assertBranchName } from "../../runtime/lake/names.js";
 import { createOut, liveRunPrinter, printDiagnostics, printRunSummary, type Out } from "../console.js";
+import { lakeFailure } from "../lake-errors.js";
 import { openProject } from "../project.js";
 
 export interface BuildCommandOptions {
@@ -47,7 +48,12 @@ export async function buildCommand(opts: BuildCommandOptions): Promise<number> {
   } else {
     const target = await checkTarget(opts, out);
     if (typeof target === "number") return target;
-    const compiled = await compileProject({ projectDir: opts.projectDir, vars: opts.var, ...(target ? { branch: target } : {}) });
+    let compiled;
+    try {
+      compiled = await compileProject({ projectDir: opts.projectDir, vars: opts.var, ...(target ? { branch: target } : {}) });
+    } catch (err) {
+      return lakeFailure(out, "build", err, opts.json);
+    }
     printDiagnostics(out, compiled.diagnostics, compiled.files);
     if (!compiled.plan) {
       if (opts.json) out.result(JSON.stringify({ ok: false, diagnostics: compiled.diagnostics }, null, 2));
@@ -84,7 +90,7 @@ export async function buildCommand(opts: BuildCommandOptions): Promise<number> {
       out.error(`bp: ${err.message}`);
       return 1;
     }
-    throw err;
+    return lakeFailure(out, "build", err, opts.json);
   } finally {
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);
@@ -102,7 +108,13 @@ async function checkTarget(opts: BuildCommandOptions, out: Out): Promise<string 
     out.error(`bp build: --ref: ${err instanceof Error ? err.message : String(err)}\n  hint: --ref names the branch to build on; a build cannot write to a tag or a commit`);
     return 2;
   }
-  if (opts.ref !== project.config.branch && (await project.lake.headId(opts.ref)) === null) {
+  let head;
+  try {
+    head = opts.ref === project.config.branch ? "" : await project.lake.headId(opts.ref);
+  } catch (err) {
+    return lakeFailure(out, "build", err, opts.json);
+  }
+  if (head === null) {
     out.error(`bp build: no branch ${opts.ref} in the lake\n  hint: create it with bp branch create ${opts.ref} [--from REF]`);
     return 1;
   }

@@ -4,6 +4,7 @@ import path from "node:path";
 import { compileProject } from "../../compiler/compile-project.js";
 import type { Plan } from "../../compiler/plan-types.js";
 import { createOut, printDiagnostics } from "../console.js";
+import { lakeFailure } from "../lake-errors.js";
 
 export interface CompileCommandOptions {
   projectDir: string;
@@ -19,7 +20,12 @@ export function serializePlan(plan: Plan): string {
 
 export async function compileCommand(opts: CompileCommandOptions): Promise<number> {
   const out = createOut(!!opts.json);
-  const result = await compileProject({ projectDir: opts.projectDir, vars: opts.var, ...(opts.branch ? { branch: opts.branch } : {}) });
+  let result;
+  try {
+    result = await compileProject({ projectDir: opts.projectDir, vars: opts.var, ...(opts.branch ? { branch: opts.branch } : {}) });
+  } catch (err) {
+    return lakeFailure(out, "compile", err, opts.json);
+  }
   printDiagnostics(out, result.diagnostics, result.files);
   if (opts.json) out.result(JSON.stringify({ ok: !!result.plan, diagnostics: result.diagnostics, plan: result.plan }, null, 2));
   if (!result.plan) return 1;

@@ -32,7 +32,7 @@ export async function queryCommand(sql: string, opts: QueryCommandOptions): Prom
     if (notSelect) return fail(notSelect);
     let reader;
     try {
-      await createLakeViews(project.lake, conn, ref);
+      await createLakeViews(project.lake, conn, ref, { sql });
       reader = await conn.runAndReadUntil(sql, opts.maxRows + 1);
     } catch (err) {
       return fail(err instanceof Error ? err.message : String(err));

@@ -58,15 +58,25 @@ export function scanSql(
 /**
  * Creates (or replaces) one view per table of `ref` (default "main"), named like the table, for
  * `bp query`. Returns the table names, sorted.
+ *
+ * On a remote lake each view's data files go through the scan cache first. With `sql` (the query the
+ * views are for), only tables the query names (as a whole word anywhere in its text, quoted or not,
+ * any case) get every column fetched; the others get their footers only, enough to define the view.
  */
-export async function createLakeViews(lake: Lake, conn: DuckDBConnection, ref?: string): Promise<string[]> {
+export async function createLakeViews(lake: Lake, conn: DuckDBConnection, ref?: string, options: { sql?: string } = {}): Promise<string[]> {
   const tables = await lake.tables(ref);
   const names = Object.keys(tables).sort();
+  const named = options.sql === undefined ? null : wordsOf(options.sql);
   for (const name of names) {
     const entry = tables[name];
     if (entry === undefined) continue;
-    await prepareLakeScan(lake, entry); // remote lakes: every column into the scan cache
+    await prepareLakeScan(lake, entry, named === null || named.has(name.toLowerCase()) ? null : []);
     await conn.run(`CREATE OR REPLACE VIEW ${quoteIdent(name)} AS ${scanSql(lake, entry)}`);
   }
   return names;
+}
+
+/** Every identifier-like word of a text, lower case (a superset of the tables a query can read). */
+function wordsOf(sql: string): Set<string> {
+  return new Set([...sql.matchAll(/[A-Za-z_][A-Za-z0-9_]*/g)].map((m) => m[0].toLowerCase()));
 }
