@@ -126,6 +126,15 @@ describe("a project on an S3 lake (s3rver)", () => {
     expect(await query("SELECT count(*)::INTEGER AS n, round(sum(usd), 2) AS usd, min(id)::INTEGER AS lo FROM big_spenders")).toEqual(
       await duckdbRows(`SELECT count(*)::INTEGER AS n, round(sum(usd), 2) AS usd, min(id)::INTEGER AS lo FROM '${tx}' WHERE usd > 290000`),
     );
+    // the plan carries the lake's settings (a saved plan opens the same lake), never the credentials
+    const compiled = await run(["compile", "--json"]);
+    expect((JSON.parse(compiled) as { plan: { project: { s3: unknown } } }).plan.project.s3).toEqual({
+      cache_dir: ".bp/scan-cache",
+      endpoint: server.endpoint,
+      force_path_style: true,
+      region: "us-east-1",
+    });
+    expect(compiled).not.toContain(CREDENTIALS.secretAccessKey);
     const tables = await json<{ tables: { name: string; producedBy: string | null }[] }>(["tables"]);
     expect(tables.tables.map((t) => [t.name, t.producedBy])).toEqual([
       ["big_spenders", "big_spenders"],
@@ -233,5 +242,11 @@ export default model({
     expect(after["main"]).toBe(before["main"]);
     // the lake still works after the outage
     expect(await query("SELECT count(*)::INTEGER AS n FROM clients", "dev")).toEqual([{ n: 5 }]);
+    const saved = await bp(["build", "--plan", path.join(dir, "target/plan.json"), "-p", dir], { env: ENV });
+    expect(saved.code, saved.stderr).toBe(0);
+
+    const cleaned = await json<{ objects: number; bytes: number }>(["cache", "clean"]);
+    expect(cleaned.objects).toBeGreaterThan(0);
+    expect((await json<{ objects: unknown[]; bytes: number }>(["cache", "ls"])).bytes).toBe(0);
   });
 });
