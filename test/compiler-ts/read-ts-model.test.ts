@@ -47,6 +47,8 @@ describe("readTsModel: the full example", () => {
             { line: 7, column: 30 },
           ],
           filterAt: { line: 8, column: 16 },
+          ref: null,
+          refAt: null,
         },
       ],
       materialize: false,
@@ -73,8 +75,13 @@ describe("readTsModel: defaults and shapes", () => {
     const s = ok(modelWith('  inputs: { data: input("t") },'));
     expect(s).toMatchObject({ description: null, materialize: false, memoryMb: 1024, columns: null, packages: {} });
     expect(s.inputs).toEqual([
-      { param: "data", table: "t", columns: null, filter: null, at: { line: 3, column: 19 }, tableAt: { line: 3, column: 25 }, columnsAt: null, filterAt: null },
+      { param: "data", table: "t", columns: null, filter: null, at: { line: 3, column: 19 }, tableAt: { line: 3, column: 25 }, columnsAt: null, filterAt: null, ref: null, refAt: null },
     ]);
+  });
+
+  it("reads an input's lake ref and points refAt at the ref string (like tableAt)", () => {
+    const s = ok(modelWith('  inputs: { data: input("t", { ref: "friday" }) },'));
+    expect(s.inputs[0]).toMatchObject({ table: "t", ref: "friday", refAt: { line: 3, column: 37 } });
   });
 
   it("keeps inputs and declared columns in declaration order, including integer-like names", () => {
@@ -187,6 +194,8 @@ describe("readTsModel: partialSettings, the valid part of settings that have err
         tableAt: find(text, '"transactions"'),
         columnsAt: [find(text, '"id"'), find(text, '"ammount"')],
         filterAt: { ...find(text, '"usd'), column: find(text, '"usd').column + 1 },
+        ref: null,
+        refAt: null,
       },
     ]);
   });
