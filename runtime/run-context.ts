@@ -7,7 +7,6 @@ import type { DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
 import { copyFileSync, rmSync } from "node:fs";
 import path from "node:path";
 import type { Plan, PlanEdge, PlanNode } from "../compiler/plan-types.js";
-import { queryToArrowIPCFile } from "./arrow/duckdb-to-arrow.js";
 import type { Lake } from "./lake/lake.js";
 import type { TableEntry } from "./lake/types.js";
 import type { EdgeResult, RunEvent, ShmFallbackReason } from "./run-events.js";
@@ -111,6 +110,7 @@ export function exportToShm(
       if (placement.location === "disk") emitShmFallback(ctx, what, "no-room", estimate, placement.free, placement.dir);
     }
     try {
+      const { queryToArrowIPCFile } = await import("./arrow/duckdb-to-arrow.js");
       const r = await queryToArrowIPCFile(conn, sql, path.join(placement.dir, name));
       placement.release();
       return settleFile(ctx, what, { path: path.join(placement.dir, name), bytes: r.bytes, location: placement.location });
@@ -119,6 +119,7 @@ export function exportToShm(
       if (placement.location !== "shm" || !isEnospc(err)) throw err;
       const dir = ctx.shm.diskDir();
       emitShmFallback(ctx, what, "enospc", estimate, ctx.shm.free(), dir);
+      const { queryToArrowIPCFile } = await import("./arrow/duckdb-to-arrow.js");
       const r = await queryToArrowIPCFile(conn, sql, path.join(dir, name));
       return { path: path.join(dir, name), bytes: r.bytes, location: "disk" };
     }

@@ -8,20 +8,23 @@
  * written) for inspection unless `keepFailed` is false; a cancelled run keeps nothing. The target
  * branch is never touched by a failed run. The shared-memory folder is removed in every case.
  */
-import { DuckDBInstance, type DuckDBConnection } from "@duckdb/node-api";
+import type { DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
 import { randomBytes } from "node:crypto";
 import { mkdirSync, readFileSync, rmSync } from "node:fs";
 import { createHash } from "node:crypto";
 import os from "node:os";
 import path from "node:path";
 import { PLAN_VERSION, type Plan, type PlanEdge, type PlanNode } from "../compiler/plan-types.js";
+import { defaultAuthor } from "./lake/author.js";
 import { openLake } from "./lake/open-lake.js";
 import { validatePlan } from "../compiler/plan-schema.js";
-import { NodeError, runNode } from "./nodes/index.js";
-import { edgeKey, type RunContext } from "./run-context.js";
+import { requireCjs } from "../compiler/require-cjs.js";
+import { NodeError, runNode, tsChildSpec, type NodeContext } from "./nodes/index.js";
+import { edgeKey } from "./run-context.js";
 import type { EdgeResult, NodeResult, RunEvent, RunResult } from "./run-events.js";
 import { createShmDir, type ShmDir } from "./shm-dir.js";
 import { TargetMovedError, beginTransaction, commitToRunBranch, dropRunBranch, promote, type Transaction } from "./run-transaction.js";
+import { TsChildPool } from "./ts-child/warm-pool.js";
 
 export interface RunOptions {
   readonly projectDir: string;
@@ -40,6 +43,12 @@ export interface RunOptions {
   readonly duckdbMemory?: string;
   /** Keep the temporary branch of a failed run, with the tables it wrote (default true). */
   readonly keepFailed?: boolean;
+  /**
+   * TS child processes the caller started ahead (e.g. while compiling, see TsChildPool): the run
+   * takes them over, keeps those that fit its TS nodes and closes the pool when it ends, whatever
+   * happens. Default: a pool of its own, started as the run starts.
+   */
+  readonly tsChildren?: TsChildPool;
 }
 
 /** The plan file is not a plan this bp can run (another version, or malformed). */
@@ -74,6 +83,22 @@ export function duckdbMemoryLimit(spec: string = DEFAULT_DUCKDB_MEMORY): string 
 }
 
 export async function runPlan(input: Plan, options: RunOptions): Promise<RunResult> {
+  const threads = options.threads ?? os.availableParallelism();
+  const tsChildren = options.tsChildren ?? new TsChildPool(threads);
+  try {
+    return await run(input, options, threads, tsChildren);
+  } finally {
+    tsChildren.close();
+  }
+}
+
+/** The TS nodes' child processes, in plan order (the order the scheduler favours). */
+export function tsChildSpecs(plan: Plan, projectDir: string): ReturnType<typeof tsChildSpec>[] {
+  const dir = path.resolve(projectDir);
+  return plan.nodes.flatMap((n) => (n.kind === "ts" ? [tsChildSpec(dir, n)] : []));
+}
+
+async function run(input: Plan, options: RunOptions, threads: number, tsChildren: TsChildPool): Promise<RunResult> {
   const version = (input as { planVersion?: unknown } | null)?.planVersion;
   if (version !== PLAN_VERSION) {
     throw new PlanVersionError(`plan version ${String(version)} is not supported by this bp (expects ${PLAN_VERSION}); recompile with bp compile`);
@@ -86,12 +111,15 @@ export async function runPlan(input: Plan, options: RunOptions): Promise<RunResu
     throw new StalePlanError(`${stale.join(", ")} changed since the plan was compiled (its code hash differs); recompile with bp compile, or run bp build without --plan`);
   }
   const memoryLimit = duckdbMemoryLimit(options.duckdbMemory);
+  // TS children load while the run sets up and the nodes upstream of theirs run.
+  tsChildren.expect(tsChildSpecs(plan, options.projectDir));
   const started = performance.now();
   const runId = `${new Date().toISOString().replace(/[-:]/g, "").replace(/\..*/, "")}-${randomBytes(3).toString("hex")}`;
   const emit = options.onEvent ?? (() => {});
   const abort = new AbortController();
   const onOuterAbort = () => abort.abort();
   options.signal?.addEventListener("abort", onOuterAbort);
+  abort.signal.addEventListener("abort", () => tsChildren.close());
   if (options.signal?.aborted) abort.abort();
 
   const projectDir = path.resolve(options.projectDir);
@@ -106,9 +134,15 @@ export async function runPlan(input: Plan, options: RunOptions): Promise<RunResu
   }
   const spillDir = path.join(os.tmpdir(), `bp-spill-${runId}`);
   let db: DuckDBInstance;
+  let author = options.author;
   try {
     mkdirSync(spillDir, { recursive: true });
-    db = await DuckDBInstance.create(":memory:", { temp_directory: spillDir, memory_limit: memoryLimit });
+    // require(), not import: see compiler/require-cjs.ts (~0.1 s of every build).
+    const { DuckDBInstance: Instance } = requireCjs("@duckdb/node-api") as { DuckDBInstance: typeof DuckDBInstance };
+    const creating = Instance.create(":memory:", { temp_directory: spillDir, memory_limit: memoryLimit });
+    // The commit's author (`git config`, 5-30 ms of waiting) is looked up while DuckDB starts in its thread.
+    if (author === undefined && plan.nodes.some((n) => n.kind === "materialize")) author = defaultAuthor();
+    db = await creating;
   } catch (err) {
     options.signal?.removeEventListener("abort", onOuterAbort);
     shm.remove();
@@ -125,7 +159,7 @@ export async function runPlan(input: Plan, options: RunOptions): Promise<RunResu
     outEdges.set(e.from, [...(outEdges.get(e.from) ?? []), e]);
     inEdges.set(e.to, [...(inEdges.get(e.to) ?? []), e]);
   }
-  const ctx: RunContext = {
+  const ctx: NodeContext = {
     plan,
     projectDir,
     lake,
@@ -141,6 +175,7 @@ export async function runPlan(input: Plan, options: RunOptions): Promise<RunResu
     counted: new Set(),
     pendingLoads: new Map(),
     exports: new Map(),
+    tsChildren,
     async withConnection<T>(fn: (conn: DuckDBConnection) => Promise<T>): Promise<T> {
       const conn = await db.connect();
       openConnections.add(conn);
@@ -165,9 +200,9 @@ export async function runPlan(input: Plan, options: RunOptions): Promise<RunResu
   try {
     tx = await beginTransaction(lake, plan.project.branch, runId);
     await emitSettings(ctx, spillDir);
-    await schedule(ctx, inEdges, outEdges, options.threads ?? os.availableParallelism(), results);
+    await schedule(ctx, inEdges, outEdges, threads, results);
     const allOk = [...results.values()].every((r) => r.status === "ok") && !abort.signal.aborted;
-    settled = await settle(ctx, tx, allOk, options, results);
+    settled = await settle(ctx, tx, allOk, options, author, results);
   } finally {
     options.signal?.removeEventListener("abort", onOuterAbort);
     if (!settled.filesCommitted) await removeWrittenFiles(ctx);
@@ -194,7 +229,7 @@ export async function runPlan(input: Plan, options: RunOptions): Promise<RunResu
 }
 
 /** The run's DuckDB and shared-memory settings, as debug lines. */
-async function emitSettings(ctx: RunContext, spillDir: string): Promise<void> {
+async function emitSettings(ctx: NodeContext, spillDir: string): Promise<void> {
   try {
     const row = await ctx.withConnection(async (conn) =>
       (await conn.runAndReadAll("SELECT current_setting('memory_limit'), current_setting('threads'), current_setting('temp_directory')")).getRows()[0]!,
@@ -216,7 +251,7 @@ async function emitSettings(ctx: RunContext, spillDir: string): Promise<void> {
  * One record per plan edge, in plan order. Edges inside DuckDB copy nothing; an edge whose consumer
  * never got to move data (skipped, failed first, cancelled) has no location.
  */
-function edgeRecords(plan: Plan, ctx: RunContext, results: ReadonlyMap<string, NodeResult>): EdgeResult[] {
+function edgeRecords(plan: Plan, ctx: NodeContext, results: ReadonlyMap<string, NodeResult>): EdgeResult[] {
   return plan.edges.map((e) => {
     const r = ctx.edgeResults.get(edgeKey(e));
     if (r) return r;
@@ -234,7 +269,7 @@ function edgeRecords(plan: Plan, ctx: RunContext, results: ReadonlyMap<string, N
 }
 
 async function schedule(
-  ctx: RunContext,
+  ctx: NodeContext,
   inEdges: ReadonlyMap<string, readonly PlanEdge[]>,
   outEdges: ReadonlyMap<string, readonly PlanEdge[]>,
   threads: number,
@@ -251,6 +286,7 @@ async function schedule(
       const node = ctx.nodesById.get(e.to)!;
       const result: NodeResult = { id: node.id, kind: node.kind, name: nameOf(node), status: "skipped", rows: null, seconds: 0, skippedBecause: cause };
       results.set(node.id, result);
+      if (node.kind === "ts") ctx.tsChildren.drop(tsChildSpec(ctx.projectDir, node));
       ctx.emit({ type: "node-end", result });
       skipDownstream(node.id, cause);
     }
@@ -333,7 +369,14 @@ function tablesReadFromTarget(plan: Plan): string[] {
 }
 
 /** Ends the transaction: merge into the target, or keep/drop the run's branch. */
-async function settle(ctx: RunContext, tx: Transaction, allOk: boolean, options: RunOptions, results: Map<string, NodeResult>): Promise<Settled> {
+async function settle(
+  ctx: NodeContext,
+  tx: Transaction,
+  allOk: boolean,
+  options: RunOptions,
+  author: string | undefined,
+  results: Map<string, NodeResult>,
+): Promise<Settled> {
   const tables = [...ctx.written.keys()].sort();
   const put = Object.fromEntries(ctx.written);
   const nothing: Settled = { commit: null, keptBranch: null, rebasedOnto: null, filesCommitted: false };
@@ -352,7 +395,7 @@ async function settle(ctx: RunContext, tx: Transaction, allOk: boolean, options:
     if (ctx.signal.aborted || options.keepFailed === false) return nothing;
     if (tables.length === 0) return tx.base === null ? nothing : { ...nothing, keptBranch: tx.branch };
     try {
-      await commitToRunBranch(lake, tx, put, `bp build (failed run): ${tables.join(", ")}`, options.author);
+      await commitToRunBranch(lake, tx, put, `bp build (failed run): ${tables.join(", ")}`, author);
       return { ...nothing, keptBranch: tx.branch, filesCommitted: true };
     } catch {
       return nothing;
@@ -361,13 +404,13 @@ async function settle(ctx: RunContext, tx: Transaction, allOk: boolean, options:
   if (tables.length === 0) return nothing;
   let runCommit;
   try {
-    runCommit = await commitToRunBranch(lake, tx, put, `bp build: ${tables.join(", ")}`, options.author);
+    runCommit = await commitToRunBranch(lake, tx, put, `bp build: ${tables.join(", ")}`, author);
   } catch (err) {
     fail(err instanceof Error ? err.message : String(err), null);
     return nothing;
   }
   try {
-    const p = await promote(lake, tx, runCommit, put, tablesReadFromTarget(ctx.plan), options.author);
+    const p = await promote(lake, tx, runCommit, put, tablesReadFromTarget(ctx.plan), author);
     ctx.emit({ type: "commit", commit: p.commit.id, branch: tx.target, tables, ...(p.rebasedOnto ? { rebasedOnto: p.rebasedOnto } : {}) });
     return { commit: p.commit.id, keptBranch: null, rebasedOnto: p.rebasedOnto, filesCommitted: true };
   } catch (err) {
@@ -379,7 +422,7 @@ async function settle(ctx: RunContext, tx: Transaction, allOk: boolean, options:
 }
 
 /** Nothing committed: the data files this run wrote (and their emptied folders) go away. */
-async function removeWrittenFiles(ctx: RunContext): Promise<void> {
+async function removeWrittenFiles(ctx: NodeContext): Promise<void> {
   for (const entry of ctx.written.values()) {
     for (const f of entry.files) await ctx.lake.discardDataFile(f.path).catch(() => {});
   }

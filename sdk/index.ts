@@ -61,3 +61,5 @@ export interface Model<Inputs extends Record<string, InputSpec>> extends ModelSp
 export function model<Inputs extends Record<string, InputSpec>>(spec: ModelSpec<Inputs>): Model<Inputs> {
   return { kind: "bp-model", ...spec };
 }
+
+export { takeRows } from "./take-rows.js";

@@ -5,16 +5,13 @@
 import { readFileSync } from "node:fs";
 import { tableFromIPC } from "apache-arrow";
 import { readFileBytes } from "../../dist/runtime/native/index.js";
+import { sumColumn } from "./sum.mjs";
 
 const [file, how] = process.argv.slice(2);
 if (how !== "mmap" && how !== "read") throw new Error(`usage: hold-table.mjs FILE mmap|read (got ${how})`);
 const { bytes, mode, reason } = how === "mmap" ? readFileBytes(file) : { bytes: readFileSync(file), mode: "read" };
 const table = tableFromIPC(bytes);
-let sum = 0;
-for (const data of table.getChild("usd").data) {
-  const values = data.values;
-  for (let i = 0; i < data.length; i++) sum += values[i];
-}
+const sum = sumColumn(table.getChild("usd"));
 let touched = 0;
 for (let i = 0; i < bytes.length; i += 4096) touched += bytes[i];
 process.stdout.write(`${JSON.stringify({ pid: process.pid, mode, reason, rows: table.numRows, columns: table.numCols, sum, bytes: bytes.length, touched })}\n`);

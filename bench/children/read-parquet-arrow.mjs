@@ -7,6 +7,7 @@
 import { DuckDBInstance } from "@duckdb/node-api";
 import { bridgeCounters } from "../../dist/runtime/arrow/bridge.js";
 import { queryToArrowTable } from "../../dist/runtime/arrow/duckdb-to-arrow.js";
+import { sumColumn } from "./sum.mjs";
 
 const file = process.argv[2];
 const t0 = performance.now();
@@ -14,11 +15,7 @@ const db = await DuckDBInstance.create(":memory:");
 const conn = await db.connect();
 const openSeconds = (performance.now() - t0) / 1000;
 const table = await queryToArrowTable(conn, `SELECT * FROM read_parquet('${file.replace(/'/g, "''")}')`);
-let sum = 0;
-for (const data of table.getChild("usd").data) {
-  const values = data.values;
-  for (let i = 0; i < data.length; i++) sum += values[i];
-}
+const sum = sumColumn(table.getChild("usd"));
 const readSeconds = (performance.now() - t0) / 1000;
 process.stdout.write(`${JSON.stringify({ readSeconds, openSeconds, path: bridgeCounters.exportJs > 0 ? "js" : "native", rows: table.numRows, columns: table.numCols, sum })}\n`);
 conn.closeSync();

@@ -3,6 +3,7 @@
 // in JS, prints {readSeconds, openSeconds, rows, sum} as JSON. openSeconds (instance + connection)
 // is part of readSeconds.
 import { DuckDBInstance } from "@duckdb/node-api";
+import { sumValues } from "./sum.mjs";
 
 const file = process.argv[2];
 const t0 = performance.now();
@@ -13,8 +14,7 @@ const reader = await conn.runAndReadAll(`SELECT * FROM read_parquet('${file.repl
 const names = reader.columnNames();
 const columns = reader.getColumns(); // column-major: one JS array of values per column
 const usd = columns[names.indexOf("usd")];
-let sum = 0;
-for (let i = 0; i < usd.length; i++) sum += usd[i];
+const sum = sumValues(usd, usd.length);
 const readSeconds = (performance.now() - t0) / 1000;
 process.stdout.write(`${JSON.stringify({ readSeconds, openSeconds, rows: reader.currentRowCount, columns: columns.length, sum })}\n`);
 conn.closeSync();

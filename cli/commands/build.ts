@@ -1,16 +1,21 @@
-/** bp build: compile (or load a saved plan), run it, print live logs and a summary. */
+/**
+ * bp build: compile (or load a saved plan), run it, print live logs and a summary. The TS models'
+ * processes are started first, so that they load while the compiler works (ts-children.ts).
+ */
+import type { VarValue } from "../../compiler/vars.js";
 import { readFileSync } from "node:fs";
-import { compileProject } from "../../compiler/compile-project.js";
+import os from "node:os";
 import type { Plan } from "../../compiler/plan-types.js";
-import { duckdbMemoryLimit, runPlan, PlanVersionError, RunSettingsError, StalePlanError } from "../../runtime/run-plan.js";
 import { assertBranchName } from "../../runtime/lake/names.js";
+import type { TsChildPool } from "../../runtime/ts-child/warm-pool.js";
 import { createOut, liveRunPrinter, printDiagnostics, printRunSummary, type Out } from "../console.js";
 import { lakeFailure } from "../lake-errors.js";
 import { openProject } from "../project.js";
+import { startTsChildrenAhead } from "../ts-children.js";
 
 export interface BuildCommandOptions {
   projectDir: string;
-  var: Record<string, string>;
+  var: Record<string, VarValue>;
   plan?: string;
   threads?: number;
   json?: boolean;
@@ -26,6 +31,46 @@ export interface BuildCommandOptions {
 
 export async function buildCommand(opts: BuildCommandOptions): Promise<number> {
   const out = createOut(!!opts.json);
+  const abort = new AbortController();
+  let running = false;
+  let tsChildren: TsChildPool | undefined;
+  const onSignal = () => {
+    // Once: a second Ctrl-C stops bp at once, the default way.
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+    if (!running) {
+      // Compiling cannot be stopped halfway; nothing has run and nothing needs undoing.
+      out.error("\ninterrupted before running anything");
+      tsChildren?.close();
+      process.exit(130);
+    }
+    out.error("\ninterrupted: stopping running nodes, committing nothing");
+    abort.abort();
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  try {
+    // Before anything heavy is loaded (spawning is cheaper from a small process).
+    tsChildren = startTsChildrenAhead(opts.projectDir, opts.threads ?? os.availableParallelism());
+    return await build(opts, out, tsChildren, abort.signal, () => (running = true));
+  } finally {
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+    tsChildren?.close();
+  }
+}
+
+async function build(
+  opts: BuildCommandOptions,
+  out: ReturnType<typeof createOut>,
+  tsChildren: TsChildPool,
+  signal: AbortSignal,
+  onRunStart: () => void,
+): Promise<number> {
+  const [{ compileProject }, { duckdbMemoryLimit, runPlan, PlanVersionError, RunSettingsError, StalePlanError }] = await Promise.all([
+    import("../../compiler/compile-project.js"),
+    import("../../runtime/run-plan.js"),
+  ]);
   try {
     duckdbMemoryLimit(opts.duckdbMemory); // a bad --duckdb-memory is a usage error before compiling
   } catch (err) {
@@ -62,13 +107,7 @@ export async function buildCommand(opts: BuildCommandOptions): Promise<number> {
     plan = compiled.plan;
   }
 
-  const abort = new AbortController();
-  const onSignal = () => {
-    out.error("\ninterrupted: stopping running nodes, committing nothing");
-    abort.abort();
-  };
-  process.once("SIGINT", onSignal);
-  process.once("SIGTERM", onSignal);
+  onRunStart();
   try {
     const run = await runPlan(plan, {
       projectDir: opts.projectDir,
@@ -76,7 +115,8 @@ export async function buildCommand(opts: BuildCommandOptions): Promise<number> {
       ...(opts.duckdbMemory ? { duckdbMemory: opts.duckdbMemory } : {}),
       ...(opts.keepFailed === false ? { keepFailed: false } : {}),
       onEvent: liveRunPrinter(out, plan.nodes.length, { verbose: !!opts.verbose }),
-      signal: abort.signal,
+      signal,
+      tsChildren,
     });
     printRunSummary(out, run, { verbose: !!opts.verbose });
     if (opts.json) out.result(JSON.stringify(run, null, 2));
@@ -91,9 +131,6 @@ export async function buildCommand(opts: BuildCommandOptions): Promise<number> {
       return 1;
     }
     return lakeFailure(out, "build", err, opts.json);
-  } finally {
-    process.off("SIGINT", onSignal);
-    process.off("SIGTERM", onSignal);
   }
 }
 

@@ -1,4 +1,5 @@
 /** bp compile: project -> target/plan.json (byte-identical for the same project and lake). */
+import type { VarValue } from "../../compiler/vars.js";
 import { mkdirSync, renameSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { compileProject } from "../../compiler/compile-project.js";
@@ -8,7 +9,7 @@ import { lakeFailure } from "../lake-errors.js";
 
 export interface CompileCommandOptions {
   projectDir: string;
-  var: Record<string, string>;
+  var: Record<string, VarValue>;
   out: string;
   branch?: string;
   json?: boolean;

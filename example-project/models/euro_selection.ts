@@ -1,5 +1,4 @@
-import { model, input } from "bauplan-ts";
-import { tableFromArrays } from "apache-arrow";
+import { model, input, takeRows } from "bauplan-ts";
 
 const EUROPE = new Set(["DE", "FR", "IT", "ES", "NL", "PT", "IE", "AT", "BE", "PL", "SE"]);
 
@@ -15,16 +14,17 @@ export default model({
   materialize: false,
   memory: "2GB",
   run({ data }) {
-    const ids = data.getChild("id")!.toArray() as BigInt64Array;
-    const usd = data.getChild("usd")!.toArray() as Float64Array;
     const country = data.getChild("country")!;
-    const keep: number[] = [];
-    for (let i = 0; i < data.numRows; i++) if (EUROPE.has(country.get(i) as string)) keep.push(i);
-    console.log(`kept ${keep.length} of ${data.numRows} January transactions`);
-    return tableFromArrays({
-      id: BigInt64Array.from(keep, (i) => ids[i]!),
-      usd: Float64Array.from(keep, (i) => usd[i]!),
-      country: keep.map((i) => country.get(i) as string),
-    });
+    // positions of the rows to keep, then one buffer-to-buffer copy per column (takeRows): no JS
+    // string or object is built per output row
+    const keep = new Uint32Array(data.numRows);
+    let kept = 0;
+    let i = 0;
+    for (const value of country) {
+      if (EUROPE.has(value as string)) keep[kept++] = i;
+      i++;
+    }
+    console.log(`kept ${kept} of ${data.numRows} January transactions`);
+    return takeRows(data, keep.subarray(0, kept));
   },
 });

@@ -16,7 +16,8 @@
 import fs from "node:fs";
 import { isUtf8 } from "node:buffer";
 import duckdb from "@duckdb/node-bindings";
-import { DuckDBDataChunk, type DuckDBConnection } from "@duckdb/node-api";
+import type { DuckDBConnection, DuckDBDataChunk as DuckDBDataChunkType } from "@duckdb/node-api";
+import { requireCjs } from "../../compiler/require-cjs.js";
 import {
   type Data,
   type DataType,
@@ -118,6 +119,7 @@ async function loadBatches(
   try {
     await conn.run(ddl);
     const appender = await conn.createAppender(tableName);
+    const { DuckDBDataChunk } = requireCjs("@duckdb/node-api") as { DuckDBDataChunk: typeof DuckDBDataChunkType };
     const chunkWrapper = new DuckDBDataChunk(chunk);
     let fill = 0;
     let rows = 0;

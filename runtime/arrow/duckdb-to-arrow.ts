@@ -2,7 +2,10 @@
  * DuckDB result -> Arrow, through column buffers.
  *
  * The query is streamed chunk by chunk (DuckDB's vector size, 2048 rows); chunks are appended to
- * per-column Arrow buffers and every ~64k rows the buffers become one RecordBatch.
+ * per-column Arrow buffers, which become one RecordBatch at a chunk boundary once the batch reaches
+ * its row target: 64k rows first, doubling after each batch up to 1M rows (or ~64 MiB of buffers,
+ * see nextBatchTarget). A small result stays one small batch; a large one makes few batches, which
+ * a reader (apache-arrow's tableFromIPC: ~0.1 ms of message decoding per batch) opens quickly.
  *
  * Native path (bp's addon, ./bridge.ts; the default when it is built): one C call per column per
  * chunk copies the vector straight into the Arrow buffers: a memcpy for fixed-width values, string_t
@@ -22,17 +25,30 @@ import { beginUnlessOpen } from "./transaction.js";
 import { bridgeCounters, chooseBridge, type CopyPath, type DuckDBBridge } from "./bridge.js";
 import { duckdbTypeToArrow } from "./types.js";
 
-/** Rows per Arrow RecordBatch (a batch is closed at the first chunk boundary at or after this). */
-export const TARGET_BATCH_ROWS = 64 * 1024;
+/** Row target of a stream's first RecordBatch (a batch is closed at the first chunk boundary at or after its target). */
+export const FIRST_BATCH_ROWS = 64 * 1024;
+/** The row target doubles after each batch up to this. */
+export const MAX_BATCH_ROWS = 1024 * 1024;
+/** ...and while a batch like the last one would stay within this many bytes of column buffers. */
+export const MAX_BATCH_BYTES = 64 * 1024 * 1024;
 /** A batch is also closed once its string/blob data reaches this many bytes (int32 offsets cap at 2 GiB). */
 const MAX_BATCH_STRING_BYTES = 256 * 1024 * 1024;
 
 const T = duckdb.Type;
+/** Rows of one DuckDB chunk: a batch of target `t` rows holds at most t - 1 + VECTOR_SIZE rows. */
+const VECTOR_SIZE = duckdb.vector_size();
+
 /**
- * Rows a batch's buffers are first sized for: a batch is closed at the first chunk boundary at or
- * after TARGET_BATCH_ROWS, so it holds at most TARGET_BATCH_ROWS - 1 + one chunk (never regrown).
+ * The row target of the batch after one of `rows` rows and `bytes` bytes (values, offsets and
+ * string data) whose target was `target`: twice as many rows, at most MAX_BATCH_ROWS, and no more
+ * than MAX_BATCH_BYTES would hold at the last batch's bytes per row; never below FIRST_BATCH_ROWS.
+ * Geometric growth: a 10M-row result of 4 columns makes 13 batches (64k, 128k, 256k, 512k, then 1M
+ * rows), a 10-row one a single batch with buffers for 64k rows, as before.
  */
-const BATCH_CAPACITY = TARGET_BATCH_ROWS + duckdb.vector_size();
+export function nextBatchTarget(target: number, rows: number, bytes: number): number {
+  const byBytes = bytes > 0 ? Math.floor((MAX_BATCH_BYTES / bytes) * rows) : MAX_BATCH_ROWS;
+  return Math.max(FIRST_BATCH_ROWS, Math.min(2 * target, MAX_BATCH_ROWS, byBytes));
+}
 
 // ---------------------------------------------------------------------------------------------
 // Per-column builders
@@ -46,6 +62,8 @@ class ValidityBuilder {
   private bitmap: Uint8Array | null = null;
   private length = 0;
   private nullCount = 0;
+  /** Rows the current batch may reach (see reserveRows()). */
+  private capacity = FIRST_BATCH_ROWS + VECTOR_SIZE;
   /** Native path: the bitmap last handed off, and one free for reuse (see recycle()). */
   private handed: Uint8Array | null = null;
   private spare: Uint8Array | null = null;
@@ -61,7 +79,7 @@ class ValidityBuilder {
     } else {
       const nulls = rows - countSetBits(mask, 0, rows);
       if (nulls > 0 && !this.bitmap) {
-        this.bitmap = new Uint8Array(Math.ceil(Math.max(TARGET_BATCH_ROWS, this.length + rows) / 8));
+        this.bitmap = new Uint8Array(Math.ceil(Math.max(this.capacity, this.length + rows) / 8));
         fillBits(this.bitmap, 0, this.length, true);
       }
       if (this.bitmap) {
@@ -74,9 +92,15 @@ class ValidityBuilder {
     return mask;
   }
 
-  /** Native path: the bitmap of the batch (allocated eagerly), room for BATCH_CAPACITY rows. */
+  /** The batch may reach `rows` rows: a bitmap already allocated grows to hold them. */
+  reserveRows(rows: number): void {
+    this.capacity = rows;
+    if (this.bitmap) this.reserve(rows);
+  }
+
+  /** Native path: the bitmap of the batch (allocated eagerly), room for the reserved rows. */
   nativeBitmap(): Uint8Array {
-    if (!this.bitmap) this.bitmap = new Uint8Array(BATCH_CAPACITY / 8);
+    if (!this.bitmap) this.bitmap = new Uint8Array(Math.ceil(this.capacity / 8));
     return this.bitmap;
   }
 
@@ -96,18 +120,23 @@ class ValidityBuilder {
     const bytes = Math.ceil(bitsNeeded / 8);
     if (this.bitmap && this.bitmap.length < bytes) {
       const grown = new Uint8Array(Math.max(bytes, this.bitmap.length * 2));
-      grown.set(this.bitmap);
+      grown.set(this.bitmap.subarray(0, Math.ceil(this.length / 8)));
       this.bitmap = grown;
     }
   }
 
-  finish(): { nullBitmap: Uint8Array | undefined; nullCount: number } {
-    const out = {
-      nullBitmap: this.bitmap && this.nullCount > 0 ? this.bitmap.subarray(0, Math.ceil(this.length / 8)) : undefined,
-      nullCount: this.nullCount,
-    };
-    // A bitmap without NULLs is not handed off: the native path (which always has one) reuses it.
-    if (this.nullCount > 0) {
+  /** `trim`: a bitmap less than half used is copied out at its size (and the buffer kept). */
+  finish(trim: boolean): { nullBitmap: Uint8Array | undefined; nullCount: number } {
+    let nullBitmap: Uint8Array | undefined;
+    let handOff = false;
+    if (this.bitmap && this.nullCount > 0) {
+      const used = Math.ceil(this.length / 8);
+      handOff = !(trim && 2 * used < this.bitmap.length);
+      nullBitmap = handOff ? this.bitmap.subarray(0, used) : this.bitmap.slice(0, used);
+    }
+    const out = { nullBitmap, nullCount: this.nullCount };
+    // A bitmap without NULLs (or copied out) is not handed off: the native path (which always has one) reuses it.
+    if (handOff) {
       this.handed = this.bitmap;
       this.bitmap = this.spare;
       this.spare = null;
@@ -120,16 +149,24 @@ class ValidityBuilder {
 
 interface ColumnExporter {
   readonly type: DataType;
+  /** The batch (both paths) may reach `rows` rows: its buffers grow to hold them, keeping what they hold. */
+  reserveRows(rows: number): void;
   /** JS path: appends `rows` rows of a vector. */
   append(vector: duckdb.Vector, rows: number): void;
   /** Bytes of variable-length data accumulated so far (0 for fixed-width columns). */
   varBytes(): number;
-  /** The Arrow Data of everything appended since the last finish(); starts a new batch. */
-  finish(): Data;
+  /** Bytes of everything accumulated so far (values, offsets, variable-length data; not validity). */
+  batchBytes(): number;
+  /**
+   * The Arrow Data of everything appended since the last finish(); starts a new batch. `trim`
+   * (the batch is kept, not recycled): buffers less than half used are copied out at their size,
+   * so a short last batch does not pin buffers sized for a large target.
+   */
+  finish(trim: boolean): Data;
   /** Native path: the column's kind and width for the addon's exportOpen. */
   readonly nativeKind: NativeKind;
   readonly nativeWidth: number;
-  /** Native path: pushes the batch's buffers ([bitmap, data] or [bitmap, offsets, data]), room for BATCH_CAPACITY rows. */
+  /** Native path: pushes the batch's buffers ([bitmap, data] or [bitmap, offsets, data]), room for the reserved rows. */
   nativeBuffers(out: ArrayBufferView[]): void;
   /** Native path: the addon appended `rows` rows, `nulls` of them NULL. */
   nativeAdded(rows: number, nulls: number): void;
@@ -183,38 +220,88 @@ class ByteBuffer {
   constructor(initial: number) {
     this.bytes = new Uint8Array(Math.max(initial, 64));
   }
-  reserve(needed: number): Uint8Array {
+  /** Room for `needed` bytes, keeping the first `used` (default: all). */
+  reserve(needed: number, used = this.bytes.length): Uint8Array {
     if (this.bytes.length < needed) {
       const grown = new Uint8Array(Math.max(needed, this.bytes.length * 2));
-      grown.set(this.bytes);
+      grown.set(this.bytes.subarray(0, used));
       this.bytes = grown;
     }
     return this.bytes;
   }
+  /** The first `used` bytes for a finished batch: a view, or (trim, less than half used) a copy. */
+  take(used: number, trim: boolean): { bytes: Uint8Array; copied: boolean } {
+    const copied = trim && 2 * used < this.bytes.length;
+    return { bytes: copied ? this.bytes.slice(0, used) : this.bytes.subarray(0, used), copied };
+  }
+}
+
+/**
+ * A column of fixed-size values in one data buffer (FixedWidth, Boolean, NarrowDecimal): validity,
+ * the buffer sized for the batch, and its recycling (native path).
+ */
+abstract class OneBufferExporter implements ColumnExporter {
+  protected readonly validity = new ValidityBuilder();
+  protected buf = new ByteBuffer(0);
+  protected length = 0;
+  private readonly spare = new Spare<ByteBuffer>();
+  abstract readonly type: DataType;
+  abstract readonly nativeKind: NativeKind;
+  abstract readonly nativeWidth: number;
+  /** Bytes of the data buffer for `rows` rows. */
+  protected abstract bytesFor(rows: number): number;
+  /** The `length` values in `bytes` (offset 0 of its own ArrayBuffer) as apache-arrow's data. */
+  protected abstract values(bytes: Uint8Array): ArrayBufferView;
+  abstract append(vector: duckdb.Vector, rows: number): void;
+  reserveRows(rows: number): void {
+    this.validity.reserveRows(rows);
+    this.buf.reserve(this.bytesFor(rows), this.bytesFor(this.length));
+  }
+  nativeBuffers(out: ArrayBufferView[]): void {
+    out.push(this.validity.nativeBitmap(), this.buf.bytes);
+  }
+  nativeAdded(rows: number, nulls: number): void {
+    this.validity.addNative(rows, nulls);
+    this.length += rows;
+  }
+  varBytes(): number {
+    return 0;
+  }
+  batchBytes(): number {
+    return this.bytesFor(this.length);
+  }
+  finish(trim: boolean): Data {
+    const { nullBitmap, nullCount } = this.validity.finish(trim);
+    const { bytes, copied } = this.buf.take(this.bytesFor(this.length), trim);
+    const out = makeData({ type: this.type as never, length: this.length, nullCount, nullBitmap, data: this.values(bytes) as never });
+    if (!copied) this.buf = this.spare.swap(this.buf, () => new ByteBuffer(0));
+    this.length = 0;
+    return out;
+  }
+  recycle(): void {
+    this.validity.recycle();
+    this.spare.recycle();
+  }
 }
 
 /** Same byte layout in DuckDB and Arrow: integers, floats, DATE, TIME, TIMESTAMP*, DECIMAL(>18). */
-class FixedWidthExporter implements ColumnExporter {
-  private readonly validity = new ValidityBuilder();
-  private buf: ByteBuffer;
-  private length = 0;
+class FixedWidthExporter extends OneBufferExporter {
+  readonly nativeKind = NativeKind.Fixed;
   constructor(
     readonly type: DataType,
     private readonly width: number,
     private readonly arrayType: TypedArrayCtor,
   ) {
-    this.buf = new ByteBuffer(BATCH_CAPACITY * width);
+    super();
   }
-  readonly nativeKind = NativeKind.Fixed;
   get nativeWidth(): number {
     return this.width;
   }
-  nativeBuffers(out: ArrayBufferView[]): void {
-    out.push(this.validity.nativeBitmap(), this.buf.reserve(BATCH_CAPACITY * this.width));
+  protected bytesFor(rows: number): number {
+    return rows * this.width;
   }
-  nativeAdded(rows: number, nulls: number): void {
-    this.validity.addNative(rows, nulls);
-    this.length += rows;
+  protected values(bytes: Uint8Array): ArrayBufferView {
+    return new this.arrayType(bytes.buffer as ArrayBuffer, 0, bytes.length / this.arrayType.BYTES_PER_ELEMENT);
   }
   append(vector: duckdb.Vector, rows: number): void {
     this.validity.append(vector, rows);
@@ -222,87 +309,51 @@ class FixedWidthExporter implements ColumnExporter {
     this.buf.reserve((this.length + rows) * this.width).set(src, this.length * this.width);
     this.length += rows;
   }
-  varBytes(): number {
-    return 0;
-  }
-  finish(): Data {
-    const { nullBitmap, nullCount } = this.validity.finish();
-    const elements = (this.length * this.width) / this.arrayType.BYTES_PER_ELEMENT;
-    const data = new this.arrayType(this.buf.bytes.buffer as ArrayBuffer, 0, elements);
-    const out = makeData({ type: this.type as never, length: this.length, nullCount, nullBitmap, data: data as never });
-    this.buf = this.spare.swap(this.buf, () => new ByteBuffer(BATCH_CAPACITY * this.width));
-    this.length = 0;
-    return out;
-  }
-  private readonly spare = new Spare<ByteBuffer>();
-  recycle(): void {
-    this.validity.recycle();
-    this.spare.recycle();
-  }
 }
 
 /** DuckDB BOOLEAN is one byte per value; Arrow Bool is bit-packed. */
-class BooleanExporter implements ColumnExporter {
-  private readonly validity = new ValidityBuilder();
-  private buf = new ByteBuffer(BATCH_CAPACITY / 8);
-  private length = 0;
-  constructor(readonly type: DataType) {}
+class BooleanExporter extends OneBufferExporter {
   readonly nativeKind = NativeKind.Bool;
   readonly nativeWidth = 1;
-  nativeBuffers(out: ArrayBufferView[]): void {
-    out.push(this.validity.nativeBitmap(), this.buf.reserve(BATCH_CAPACITY / 8));
+  constructor(readonly type: DataType) {
+    super();
   }
-  nativeAdded(rows: number, nulls: number): void {
-    this.validity.addNative(rows, nulls);
-    this.length += rows;
+  protected bytesFor(rows: number): number {
+    return Math.ceil(rows / 8);
+  }
+  protected values(bytes: Uint8Array): ArrayBufferView {
+    return bytes;
   }
   append(vector: duckdb.Vector, rows: number): void {
     this.validity.append(vector, rows);
     const src = duckdb.vector_get_data(vector, rows);
     const dst = this.buf.reserve(Math.ceil((this.length + rows) / 8));
+    dst.fill(0, Math.ceil(this.length / 8), Math.ceil((this.length + rows) / 8)); // the buffer may be reused
     let bit = this.length;
     for (let i = 0; i < rows; i++, bit++) {
       if (src[i] !== 0) dst[bit >> 3]! |= 1 << (bit & 7);
     }
     this.length += rows;
   }
-  varBytes(): number {
-    return 0;
-  }
-  finish(): Data {
-    const { nullBitmap, nullCount } = this.validity.finish();
-    const data = this.buf.bytes.subarray(0, Math.ceil(this.length / 8));
-    const out = makeData({ type: this.type as never, length: this.length, nullCount, nullBitmap, data: data as never });
-    this.buf = this.spare.swap(this.buf, () => new ByteBuffer(BATCH_CAPACITY / 8));
-    this.length = 0;
-    return out;
-  }
-  private readonly spare = new Spare<ByteBuffer>();
-  recycle(): void {
-    this.validity.recycle();
-    this.spare.recycle();
-  }
 }
 
 /** DECIMAL stored in int16/int32/int64 by DuckDB, sign-extended to Arrow's 128-bit little-endian values. */
-class NarrowDecimalExporter implements ColumnExporter {
-  private readonly validity = new ValidityBuilder();
-  private buf = new ByteBuffer(BATCH_CAPACITY * 16);
-  private length = 0;
+class NarrowDecimalExporter extends OneBufferExporter {
+  readonly nativeKind = NativeKind.Decimal;
   constructor(
     readonly type: DataType,
     private readonly width: 2 | 4 | 8,
-  ) {}
-  readonly nativeKind = NativeKind.Decimal;
+  ) {
+    super();
+  }
   get nativeWidth(): number {
     return this.width;
   }
-  nativeBuffers(out: ArrayBufferView[]): void {
-    out.push(this.validity.nativeBitmap(), this.buf.reserve(BATCH_CAPACITY * 16));
+  protected bytesFor(rows: number): number {
+    return rows * 16;
   }
-  nativeAdded(rows: number, nulls: number): void {
-    this.validity.addNative(rows, nulls);
-    this.length += rows;
+  protected values(bytes: Uint8Array): ArrayBufferView {
+    return new Uint32Array(bytes.buffer as ArrayBuffer, 0, bytes.length / 4);
   }
   append(vector: duckdb.Vector, rows: number): void {
     this.validity.append(vector, rows);
@@ -332,22 +383,6 @@ class NarrowDecimalExporter implements ColumnExporter {
     }
     this.length += rows;
   }
-  varBytes(): number {
-    return 0;
-  }
-  finish(): Data {
-    const { nullBitmap, nullCount } = this.validity.finish();
-    const data = new Uint32Array(this.buf.bytes.buffer, 0, this.length * 4);
-    const out = makeData({ type: this.type as never, length: this.length, nullCount, nullBitmap, data: data as never });
-    this.buf = this.spare.swap(this.buf, () => new ByteBuffer(BATCH_CAPACITY * 16));
-    this.length = 0;
-    return out;
-  }
-  private readonly spare = new Spare<ByteBuffer>();
-  recycle(): void {
-    this.validity.recycle();
-    this.spare.recycle();
-  }
 }
 
 /** Arrow offsets + data buffers of a Utf8/Binary column under construction. */
@@ -363,9 +398,26 @@ export interface StringColumnBuffers {
 class StringExporter implements ColumnExporter {
   private readonly validity = new ValidityBuilder();
   private out: StringColumnBuffers = newStringBuffers();
+  /** String bytes per row of the last batch: a batch's data buffer starts at 1.25x that, so it rarely has to grow. */
+  private bytesPerRow = 0;
   constructor(readonly type: DataType) {}
   readonly nativeKind = NativeKind.String;
   readonly nativeWidth = 16;
+  reserveRows(rows: number): void {
+    this.validity.reserveRows(rows);
+    const { offsets, data, length } = this.out;
+    if (offsets.length < rows + 1) {
+      const grown = new Int32Array(rows + 1);
+      grown.set(offsets.subarray(0, length + 1));
+      this.out.offsets = grown;
+    }
+    const bytes = Math.min(Math.ceil(this.bytesPerRow * rows * 1.25), MAX_BATCH_STRING_BYTES + (MAX_BATCH_STRING_BYTES >> 2));
+    if (data.length < bytes) {
+      const grown = new Uint8Array(bytes);
+      grown.set(data.subarray(0, offsets[length]!));
+      this.out.data = grown;
+    }
+  }
   nativeBuffers(out: ArrayBufferView[]): void {
     out.push(this.validity.nativeBitmap(), this.out.offsets, this.out.data);
   }
@@ -389,21 +441,32 @@ class StringExporter implements ColumnExporter {
   varBytes(): number {
     return this.out.offsets[this.out.length]!;
   }
-  finish(): Data {
-    const { nullBitmap, nullCount } = this.validity.finish();
+  batchBytes(): number {
+    return 4 * (this.out.length + 1) + this.varBytes();
+  }
+  finish(trim: boolean): Data {
+    const { nullBitmap, nullCount } = this.validity.finish(trim);
     const { offsets, data, length } = this.out;
+    const bytes = offsets[length]!;
+    // trim: buffers less than half used are copied out at their size (and kept for the next batch)
+    const copyOffsets = trim && 2 * (length + 1) < offsets.length;
+    const copyData = trim && 2 * bytes < data.length;
     const out = makeData({
       type: this.type as never,
       length,
       nullCount,
       nullBitmap,
-      valueOffsets: offsets.subarray(0, length + 1),
-      data: data.subarray(0, offsets[length]!),
+      valueOffsets: copyOffsets ? offsets.slice(0, length + 1) : offsets.subarray(0, length + 1),
+      data: copyData ? data.slice(0, bytes) : data.subarray(0, bytes),
     } as never) as Data;
-    // The next batch's data starts at 1.25x this one's bytes, so it rarely has to grow.
-    const bytes = Math.min(Math.ceil(offsets[length]! * 1.25), MAX_BATCH_STRING_BYTES + (MAX_BATCH_STRING_BYTES >> 2));
-    this.out = this.spare.swap(this.out, () => newStringBuffers(bytes));
-    this.out.length = 0;
+    if (length > 0) this.bytesPerRow = bytes / length;
+    if (trim) {
+      // the batch is kept, never recycled: it takes the buffers it views; one copied out stays here
+      this.out = { offsets: copyOffsets ? offsets : new Int32Array(1), data: copyData ? data : new Uint8Array(1 << 20), length: 0 };
+    } else {
+      this.out = this.spare.swap(this.out, newStringBuffers);
+      this.out.length = 0;
+    }
     return out;
   }
   private readonly spare = new Spare<StringColumnBuffers>();
@@ -413,8 +476,9 @@ class StringExporter implements ColumnExporter {
   }
 }
 
-function newStringBuffers(dataBytes = 0): StringColumnBuffers {
-  return { offsets: new Int32Array(BATCH_CAPACITY + 1), data: new Uint8Array(Math.max(dataBytes, 1 << 20)), length: 0 };
+/** Buffers of a new batch (reserveRows() sizes them). */
+function newStringBuffers(): StringColumnBuffers {
+  return { offsets: new Int32Array(1), data: new Uint8Array(1 << 20), length: 0 };
 }
 
 /** Long strings waiting for their heap window to be fetched (reused across calls). */
@@ -628,9 +692,11 @@ interface ExportStream {
   /** Which code copied the values (see ./bridge.ts). */
   readonly copyPath: CopyPath;
   /**
-   * RecordBatches of up to ~TARGET_BATCH_ROWS rows; yields nothing for an empty result. With
-   * `reuse` (native path only), a batch's buffers back a later batch once the next one is
-   * requested: each batch must be consumed (e.g. written out) before asking for the next.
+   * RecordBatches of FIRST_BATCH_ROWS rows and growing (see nextBatchTarget); yields nothing for
+   * an empty result. With `reuse` (native path only), a batch's buffers back a later batch once
+   * the next one is requested: each batch must be consumed (e.g. written out) before asking for
+   * the next. Without it, a batch using less than half of its buffers (the last one, typically)
+   * gets copies of its size.
    */
   batches(opts?: { reuse?: boolean }): AsyncGenerator<RecordBatch>;
 }
@@ -655,8 +721,17 @@ async function openExport(conn: DuckDBConnection, sql: string): Promise<ExportSt
   const exporters = cols.map((c) => c.exporter);
   const native = opened;
 
-  const finish = (rows: number): RecordBatch => {
-    const children = exporters.map((e) => e.finish());
+  /** Row target of the batch being filled; its buffers hold one chunk more (see reserve). */
+  let target = FIRST_BATCH_ROWS;
+  const reserve = (): void => {
+    for (const e of exporters) e.reserveRows(target + VECTOR_SIZE);
+  };
+  /** The batch of the `rows` rows appended; sets the next batch's target. */
+  const finish = (rows: number, trim: boolean): RecordBatch => {
+    let bytes = 0;
+    for (const e of exporters) bytes += e.batchBytes();
+    target = nextBatchTarget(target, rows, bytes);
+    const children = exporters.map((e) => e.finish(trim));
     return new RecordBatch(schema, makeData({ type: structType, length: rows, nullCount: 0, children }));
   };
 
@@ -664,10 +739,11 @@ async function openExport(conn: DuckDBConnection, sql: string): Promise<ExportSt
    * JS path: one bindings fetch per chunk, copied column by column. The last batch is yielded only
    * once the stream is known not to have failed (so a failure never looks like a shorter result).
    */
-  async function* jsBatches(): AsyncGenerator<RecordBatch> {
+  async function* jsBatches(trim: boolean): AsyncGenerator<RecordBatch> {
     let rows = 0;
     let checked = false;
     try {
+      reserve();
       for (;;) {
         const chunk = await result.fetchChunk();
         const n = chunk ? chunk.rowCount : 0;
@@ -680,9 +756,11 @@ async function openExport(conn: DuckDBConnection, sql: string): Promise<ExportSt
         }
         bridgeCounters.exportJs += n * exporters.length;
         rows += n;
-        if (rows >= TARGET_BATCH_ROWS || varBytes >= MAX_BATCH_STRING_BYTES) {
-          yield finish(rows);
+        if (rows >= target || varBytes >= MAX_BATCH_STRING_BYTES) {
+          const batch = finish(rows, trim);
           rows = 0;
+          reserve();
+          yield batch;
         }
       }
       checked = true;
@@ -691,21 +769,23 @@ async function openExport(conn: DuckDBConnection, sql: string): Promise<ExportSt
       // the consumer stopped early, or a fetch or copy threw
       if (!checked) await check?.abandon();
     }
-    if (rows > 0) yield finish(rows);
+    if (rows > 0) yield finish(rows, trim);
   }
 
   /**
    * Native path: the addon fetches and copies whole batches on a worker thread. The next batch is
-   * already being filled (into fresh buffers) while the consumer handles the one just yielded.
+   * already being filled (into fresh buffers, sized for its target) while the consumer handles
+   * the one just yielded.
    */
   async function* nativeBatches(bridge: DuckDBBridge, stream: unknown, reuse: boolean): AsyncGenerator<RecordBatch> {
     const n = exporters.length;
     const status = new Float64Array(2 * n + 1);
     let rows = 0;
     const startFill = (): Promise<number> => {
+      reserve(); // a no-op when continuing a batch
       const buffers: ArrayBufferView[] = [];
       for (const e of exporters) e.nativeBuffers(buffers);
-      return bridge.exportFill(stream, rows, TARGET_BATCH_ROWS, MAX_BATCH_STRING_BYTES, buffers, status);
+      return bridge.exportFill(stream, rows, target, MAX_BATCH_STRING_BYTES, buffers, status);
     };
     let fill: Promise<number> | null = startFill();
     try {
@@ -719,10 +799,10 @@ async function openExport(conn: DuckDBConnection, sql: string): Promise<ExportSt
         if (flags & FILL_GROW) {
           for (let c = 0; c < n; c++) if (status[n + c]! > 0) (exporters[c] as StringExporter).nativeGrow(status[n + c]!);
         } else if (flags & FILL_END) {
-          if (rows > 0) yield finish(rows);
+          if (rows > 0) yield finish(rows, !reuse);
           return;
-        } else if (rows >= TARGET_BATCH_ROWS || flags & FILL_STRINGS_FULL) {
-          const batch = finish(rows);
+        } else if (rows >= target || flags & FILL_STRINGS_FULL) {
+          const batch = finish(rows, !reuse);
           rows = 0;
           fill = startFill();
           yield batch;
@@ -741,7 +821,7 @@ async function openExport(conn: DuckDBConnection, sql: string): Promise<ExportSt
     schema,
     columns: cols.map((c) => ({ name: c.name, type: c.duckdbType })),
     copyPath: native ? "native" : "js",
-    batches: native ? (opts) => nativeBatches(native.bridge, native.stream, opts?.reuse === true) : jsBatches,
+    batches: (opts) => (native ? nativeBatches(native.bridge, native.stream, opts?.reuse === true) : jsBatches(opts?.reuse !== true)),
   };
 }
 
@@ -821,8 +901,9 @@ function openNativeStream(result: DuckDBResult, exporters: ColumnExporter[]): { 
 
 /**
  * Runs `sql` and writes the result as an Arrow IPC *file* at `filePath` (via `${filePath}.tmp` and
- * a rename, so readers never see a partial file). Streams: at most one batch (~64k rows) is held
- * in JS at a time.
+ * a rename, so readers never see a partial file). Streams: two batches' buffers are held at a time
+ * (the one being written, the next being filled), at most 1M rows / ~64 MiB each (see
+ * nextBatchTarget), plus string data (< MAX_BATCH_STRING_BYTES per batch).
  */
 export async function queryToArrowIPCFile(
   conn: DuckDBConnection,
@@ -854,7 +935,7 @@ export async function queryToArrowIPCFile(
   }
 }
 
-/** Runs `sql` and returns the whole result as an Arrow Table (one RecordBatch per ~64k rows). */
+/** Runs `sql` and returns the whole result as an Arrow Table (RecordBatches of 64k rows and growing, see nextBatchTarget). */
 export async function queryToArrowTable(conn: DuckDBConnection, sql: string): Promise<Table> {
   const stream = await openExport(conn, sql);
   const batches: RecordBatch[] = [];

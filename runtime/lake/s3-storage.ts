@@ -17,20 +17,20 @@ import { createHash, randomUUID } from "node:crypto";
 import { createReadStream, existsSync, mkdirSync, promises as fs, statSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import {
-  DeleteObjectCommand,
-  GetObjectCommand,
-  HeadObjectCommand,
-  ListObjectsV2Command,
-  PutObjectCommand,
-  S3Client,
-  type S3ClientConfig,
-} from "@aws-sdk/client-s3";
-import { Upload } from "@aws-sdk/lib-storage";
+import type * as S3Sdk from "@aws-sdk/client-s3";
+import type * as S3LibStorage from "@aws-sdk/lib-storage";
+import { requireCjs } from "../../compiler/require-cjs.js";
 import { acquireLock } from "./file-lock.js";
 import { S3ConditionalWritesUnsupportedError, S3RequestError, S3UnavailableError } from "./s3-errors.js";
 import { ScanCache, type RangeSource } from "./scan-cache/scan-cache.js";
 import type { LakeStorage, ScanFetchReport, StoredObject } from "./storage.js";
+
+// The AWS SDK is loaded when an S3 lake is first used (require: see compiler/require-cjs.ts), so a
+// local lake never pays for it.
+let s3Sdk: typeof S3Sdk | undefined;
+let s3LibStorage: typeof S3LibStorage | undefined;
+const sdk = (): typeof S3Sdk => (s3Sdk ??= requireCjs("@aws-sdk/client-s3") as typeof S3Sdk);
+const libStorage = (): typeof S3LibStorage => (s3LibStorage ??= requireCjs("@aws-sdk/lib-storage") as typeof S3LibStorage);
 
 export type ConditionalWritesMode = "auto" | "required" | "host-lock";
 
@@ -113,7 +113,7 @@ export class S3LakeStorage implements LakeStorage {
   readonly bucket: string;
   readonly prefix: string;
   readonly endpoint: string;
-  readonly client: S3Client;
+  readonly client: S3Sdk.S3Client;
   readonly scanCache: ScanCache;
   private readonly mode: ConditionalWritesMode;
   private readonly stagingDir: string;
@@ -133,7 +133,7 @@ export class S3LakeStorage implements LakeStorage {
     const region = options.region ?? process.env["AWS_REGION"] ?? process.env["AWS_DEFAULT_REGION"] ?? "us-east-1";
     this.endpoint = options.endpoint ?? `https://s3.${region}.amazonaws.com`;
     this.maxAttempts = options.maxAttempts ?? 4;
-    const config: S3ClientConfig = {
+    const config: S3Sdk.S3ClientConfig = {
       region,
       forcePathStyle: options.forcePathStyle ?? false,
       maxAttempts: this.maxAttempts,
@@ -147,7 +147,7 @@ export class S3LakeStorage implements LakeStorage {
     };
     if (options.endpoint !== undefined) config.endpoint = options.endpoint;
     if (options.credentials !== undefined) config.credentials = options.credentials;
-    this.client = new S3Client(config);
+    this.client = new (sdk().S3Client)(config);
     this.mode = options.conditionalWrites ?? "auto";
     this.stagingDir = path.join(options.stagingDir ?? path.join(os.tmpdir(), "bp-s3-staging"), sha(`${this.endpoint}\0${this.root}`).slice(0, 16));
     this.scanCache = options.scanCache ?? new ScanCache({});
@@ -193,7 +193,7 @@ export class S3LakeStorage implements LakeStorage {
   async read(key: string): Promise<StoredObject | null> {
     const objectKey = this.objectKey(key);
     try {
-      const res = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: objectKey }));
+      const res = await this.client.send(new (sdk().GetObjectCommand)({ Bucket: this.bucket, Key: objectKey }));
       const data = Buffer.from(await res.Body!.transformToByteArray());
       return { data, version: normEtag(res.ETag) };
     } catch (e) {
@@ -207,7 +207,7 @@ export class S3LakeStorage implements LakeStorage {
     this.probe ??= (async () => {
       const key = this.objectKey(`_bp/cas-probe/${randomUUID()}`);
       const put = (body: string) =>
-        this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: body, IfNoneMatch: "*" }));
+        this.client.send(new (sdk().PutObjectCommand)({ Bucket: this.bucket, Key: key, Body: body, IfNoneMatch: "*" }));
       await this.call("PUT", key, () => put("1"));
       try {
         await put("2");
@@ -216,7 +216,7 @@ export class S3LakeStorage implements LakeStorage {
         if (isPreconditionFailed(e)) return true;
         throw this.wrap("PUT", key, e);
       } finally {
-        await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key })).catch(() => undefined);
+        await this.client.send(new (sdk().DeleteObjectCommand)({ Bucket: this.bucket, Key: key })).catch(() => undefined);
       }
     })();
     this.probe.catch(() => {
@@ -250,7 +250,7 @@ export class S3LakeStorage implements LakeStorage {
    */
   private async conditionalPut(objectKey: string, data: Buffer, condition: { IfNoneMatch?: string; IfMatch?: string }): Promise<boolean> {
     try {
-      await this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key: objectKey, Body: data, ...condition }));
+      await this.client.send(new (sdk().PutObjectCommand)({ Bucket: this.bucket, Key: objectKey, Body: data, ...condition }));
       return true;
     } catch (e) {
       if (!isPreconditionFailed(e)) throw this.wrap("PUT", objectKey, e);
@@ -262,7 +262,7 @@ export class S3LakeStorage implements LakeStorage {
 
   private async readObjectKey(objectKey: string): Promise<StoredObject | null> {
     try {
-      const res = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: objectKey }));
+      const res = await this.client.send(new (sdk().GetObjectCommand)({ Bucket: this.bucket, Key: objectKey }));
       return { data: Buffer.from(await res.Body!.transformToByteArray()), version: normEtag(res.ETag) };
     } catch (e) {
       if (isNotFound(e)) return null;
@@ -272,7 +272,7 @@ export class S3LakeStorage implements LakeStorage {
 
   private async headEtag(objectKey: string): Promise<string | null> {
     try {
-      const res = await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: objectKey }));
+      const res = await this.client.send(new (sdk().HeadObjectCommand)({ Bucket: this.bucket, Key: objectKey }));
       return normEtag(res.ETag);
     } catch (e) {
       if (isNotFound(e)) return null;
@@ -285,7 +285,7 @@ export class S3LakeStorage implements LakeStorage {
     if ((await this.casMode()) === "conditional") return this.conditionalPut(objectKey, data, { IfNoneMatch: "*" });
     return this.withHostLock(objectKey, async () => {
       if ((await this.headEtag(objectKey)) !== null) return false;
-      await this.call("PUT", objectKey, () => this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key: objectKey, Body: data })));
+      await this.call("PUT", objectKey, () => this.client.send(new (sdk().PutObjectCommand)({ Bucket: this.bucket, Key: objectKey, Body: data })));
       return true;
     });
   }
@@ -298,7 +298,7 @@ export class S3LakeStorage implements LakeStorage {
     return this.withHostLock(objectKey, async () => {
       const current = await this.headEtag(objectKey);
       if (current !== (expectedVersion === null ? null : normEtag(expectedVersion))) return false;
-      await this.call("PUT", objectKey, () => this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key: objectKey, Body: data })));
+      await this.call("PUT", objectKey, () => this.client.send(new (sdk().PutObjectCommand)({ Bucket: this.bucket, Key: objectKey, Body: data })));
       return true;
     });
   }
@@ -310,7 +310,7 @@ export class S3LakeStorage implements LakeStorage {
     do {
       const res = await this.call("LIST", `${base}${prefix}*`, () =>
         this.client.send(
-          new ListObjectsV2Command({
+          new (sdk().ListObjectsV2Command)({
             Bucket: this.bucket,
             Prefix: `${base}${prefix}`,
             ...(token === undefined ? {} : { ContinuationToken: token }),
@@ -329,7 +329,7 @@ export class S3LakeStorage implements LakeStorage {
   async delete(key: string): Promise<void> {
     const objectKey = this.objectKey(key);
     await fs.rm(this.stagedPath(key), { force: true });
-    await this.call("DELETE", objectKey, () => this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: objectKey })));
+    await this.call("DELETE", objectKey, () => this.client.send(new (sdk().DeleteObjectCommand)({ Bucket: this.bucket, Key: objectKey })));
   }
 
   async size(key: string): Promise<number | null> {
@@ -341,7 +341,7 @@ export class S3LakeStorage implements LakeStorage {
     }
     const objectKey = this.objectKey(key);
     try {
-      const res = await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: objectKey }));
+      const res = await this.client.send(new (sdk().HeadObjectCommand)({ Bucket: this.bucket, Key: objectKey }));
       return res.ContentLength ?? null;
     } catch (e) {
       if (isNotFound(e)) return null;
@@ -382,10 +382,10 @@ export class S3LakeStorage implements LakeStorage {
     const size = statSync(file).size;
     if (size < this.multipartThreshold) {
       const body = await fs.readFile(file);
-      await this.call("PUT", objectKey, () => this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key: objectKey, Body: body })));
+      await this.call("PUT", objectKey, () => this.client.send(new (sdk().PutObjectCommand)({ Bucket: this.bucket, Key: objectKey, Body: body })));
       return;
     }
-    const upload = new Upload({
+    const upload = new (libStorage().Upload)({
       client: this.client,
       params: { Bucket: this.bucket, Key: objectKey, Body: createReadStream(file) },
       partSize: this.partSize,
@@ -407,13 +407,13 @@ export class S3LakeStorage implements LakeStorage {
     return {
       id: this.rangeSourceId(key),
       size: async () => {
-        const res = await this.call("HEAD", objectKey, () => this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: objectKey })));
+        const res = await this.call("HEAD", objectKey, () => this.client.send(new (sdk().HeadObjectCommand)({ Bucket: this.bucket, Key: objectKey })));
         if (res.ContentLength === undefined) throw new Error(`HEAD s3://${this.bucket}/${objectKey} returned no size`);
         return res.ContentLength;
       },
       fetch: async (start: number, end: number) => {
         const res = await this.call("GET", objectKey, () =>
-          this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: objectKey, Range: `bytes=${start}-${end - 1}` })),
+          this.client.send(new (sdk().GetObjectCommand)({ Bucket: this.bucket, Key: objectKey, Range: `bytes=${start}-${end - 1}` })),
         );
         const data = Buffer.from(await res.Body!.transformToByteArray());
         if (data.length !== end - start) {

@@ -1,11 +1,14 @@
-/** One runner per plan node kind; a kind without a runner fails to compile. */
-import type { PlanNode } from "../../compiler/plan-types.js";
+/**
+ * One runner per plan node kind; a kind without a runner fails to compile. Runners are loaded when
+ * a node of their kind first runs (the TS runner brings apache-arrow and the Arrow<->DuckDB bridge,
+ * which a SQL-only plan never needs).
+ */
+import path from "node:path";
+import type { PlanNode, TsNode } from "../../compiler/plan-types.js";
 import type { ScanFetchReport } from "../lake/storage.js";
 import type { RunContext } from "../run-context.js";
-import { runMaterialize } from "./run-materialize.js";
-import { runScan } from "./run-scan.js";
-import { runSql } from "./run-sql.js";
-import { runTs } from "./run-ts.js";
+import type { TsChildSpec } from "../ts-child/run-ts-model.js";
+import type { TsChildPool } from "../ts-child/warm-pool.js";
 
 /** What a node reports: rows produced (null when counting would cost a read) and, for scans of a remote lake, what was fetched. */
 export interface NodeOutcome {
@@ -13,17 +16,27 @@ export interface NodeOutcome {
   readonly fetch?: ScanFetchReport;
 }
 
-type Runners = { [K in PlanNode["kind"]]: (ctx: RunContext, node: Extract<PlanNode, { kind: K }>) => Promise<NodeOutcome> };
+/** The run's state as the runners see it: the shared RunContext, plus the TS children started ahead. */
+export interface NodeContext extends RunContext {
+  readonly tsChildren: TsChildPool;
+}
+
+type Runners = { [K in PlanNode["kind"]]: (ctx: NodeContext, node: Extract<PlanNode, { kind: K }>) => Promise<NodeOutcome> };
 
 const runners: Runners = {
-  scan: runScan,
-  sql: runSql,
-  ts: runTs,
-  materialize: runMaterialize,
+  scan: async (ctx, node) => (await import("./run-scan.js")).runScan(ctx, node),
+  sql: async (ctx, node) => (await import("./run-sql.js")).runSql(ctx, node),
+  ts: async (ctx, node) => (await import("./run-ts.js")).runTs(ctx, node),
+  materialize: async (ctx, node) => (await import("./run-materialize.js")).runMaterialize(ctx, node),
 };
 
-export function runNode(ctx: RunContext, node: PlanNode): Promise<NodeOutcome> {
-  return (runners[node.kind] as (ctx: RunContext, node: PlanNode) => Promise<NodeOutcome>)(ctx, node);
+export function runNode(ctx: NodeContext, node: PlanNode): Promise<NodeOutcome> {
+  return (runners[node.kind] as (ctx: NodeContext, node: PlanNode) => Promise<NodeOutcome>)(ctx, node);
+}
+
+/** The child process a TS node runs in (the same for a child started ahead and at the run). */
+export function tsChildSpec(projectDir: string, node: TsNode): TsChildSpec {
+  return { model: node.name, modelFile: path.resolve(projectDir, node.at.file), memoryMb: node.memoryMb, cwd: projectDir };
 }
 
 export { NodeError } from "./node-error.js";

@@ -13,9 +13,10 @@ import type { EdgeResult } from "../run-events.js";
 import type { FileLocation } from "../shm-dir.js";
 import { describeTable, quoteIdent } from "../sql-quote.js";
 import { runTsModel, type TsRunJob, type TsRunResult } from "../ts-child/run-ts-model.js";
+import { tsChildSpec, type NodeContext } from "./index.js";
 import { duckdbMessage, NodeError } from "./node-error.js";
 
-export async function runTs(ctx: RunContext, node: TsNode): Promise<{ rows: number | null }> {
+export async function runTs(ctx: NodeContext, node: TsNode): Promise<{ rows: number | null }> {
   const inputs: TsRunJob["inputs"] = [];
   const edges: EdgeResult[] = [];
   const inputFiles = new Map<string, number>();
@@ -78,6 +79,11 @@ export async function runTs(ctx: RunContext, node: TsNode): Promise<{ rows: numb
     result = await runChild(ctx, node, inputs, outputPath);
   }
 
+  ctx.emit({
+    type: "debug",
+    message: `${node.name}: ${result.warm ? "ran in a process started ahead (loaded while upstream work ran)" : "ran in a process started when the node started"}`,
+  });
+
   // How each input was opened in the child: mapped (zero-copy) or read into memory.
   for (const e of edges) {
     const read = result.ok ? result.reads?.find((r) => r.param === e.param) : undefined;
@@ -105,11 +111,13 @@ export async function runTs(ctx: RunContext, node: TsNode): Promise<{ rows: numb
   return { rows: result.rows };
 }
 
-function runChild(ctx: RunContext, node: TsNode, inputs: TsRunJob["inputs"], outputPath: string): Promise<TsRunResult> {
+function runChild(ctx: NodeContext, node: TsNode, inputs: TsRunJob["inputs"], outputPath: string): Promise<TsRunResult> {
   let v8CrashDump = false; // V8's out-of-memory dump is noise: the failure message says what happened
+  const spec = tsChildSpec(ctx.projectDir, node);
   return runTsModel(
-    { model: node.name, modelFile: path.resolve(ctx.projectDir, node.at.file), inputs, outputPath, memoryMb: node.memoryMb, cwd: ctx.projectDir },
+    { ...spec, inputs, outputPath },
     {
+      child: ctx.tsChildren.take(spec),
       onLine: (stream, line) => {
         if (stream === "stderr" && /^<--- Last few GCs --->/.test(line)) v8CrashDump = true;
         if (!(v8CrashDump && stream === "stderr")) ctx.emit({ type: "log", id: node.id, name: node.name, stream, line });

@@ -1,17 +1,36 @@
 /**
- * Entry of a TS model's child process (spawned by run-ts-model.ts with --import register-hooks.js).
- * Reads the job from BP_TS_JOB, imports the model, reads its inputs, runs it, writes the output
- * Arrow IPC file (`${outputPath}.tmp`, then renamed) and sends ONE ChildMessage to the parent,
- * then exits at once (whatever timers or handles the model left behind).
+ * Entry of a TS model's child process (spawned by run-ts-model.ts, often before its job is known).
+ * Loading this module loads what every run needs (apache-arrow, bp's readers and writers, the SDK),
+ * then registers the loader hooks (register-hooks.ts), whose thread transpiles the model while this
+ * one loads the native addon. Then it waits for the job (a JobMessage over IPC, or BP_TS_JOB when
+ * started by hand), answers `started`, imports the model, reads its inputs, runs it, writes the
+ * output Arrow IPC file (`${outputPath}.tmp`, then renamed) and sends ONE ChildMessage to the
+ * parent, then exits at once (whatever timers or handles the model left behind).
  */
 import { readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
-import { Table, tableFromIPC, tableToIPC } from "apache-arrow";
+import { Table } from "apache-arrow";
+import { writeIpcFile } from "../arrow/ipc-writer.js";
 import { packageRoot } from "../../compiler/package-root.js";
-import { readFileBytes } from "../native/index.js";
-import { JOB_ENV, type ChildErrorKind, type ChildInput, type ChildJob, type ChildMessage, type InputRead } from "./protocol.js";
+import { readIpcTable } from "../native/ipc-file.js";
+import { loadNativeAddon } from "../native/index.js";
+import {
+  JOB_ENV,
+  type ChildErrorKind,
+  type ChildInput,
+  type ChildJob,
+  type ChildMessage,
+  type InputRead,
+  type JobMessage,
+  type ReadyMessage,
+  type StartedMessage,
+} from "./protocol.js";
 import { BadReturnError, describeValue, toTable } from "./to-table.js";
+// The SDK the model imports as "bauplan-ts", loaded with the rest (the hooks resolve it to this file).
+import "../../sdk/index.js";
+// Evaluated after everything above was loaded: the hooks only see the model and its imports.
+import "./register-hooks.js";
 
 /** A failure to report; `stack` is already limited to user frames. */
 class Failure extends Error {
@@ -31,13 +50,13 @@ const inputReads: InputRead[] = [];
  * Reads one input table. The single place that touches input files: the file is mapped (native
  * addon, copy-on-write) and the Table built over the mapping, so its fixed-width and string column
  * buffers are views into the shared page cache (no copy, no per-value decoding); without the addon
- * (or with BP_NO_MMAP=1) it is read with readFileSync.
+ * (or with BP_NO_MMAP=1) it is read. A file larger than BP_MAP_PIECE_BYTES (1 GiB) is mapped or
+ * read in pieces cut at record-batch boundaries (Node 20 caps one ArrayBuffer at 4 GiB).
  */
 function readInputTable(file: string, param: string): Table {
   const started = performance.now();
-  const { bytes, mode, reason } = readFileBytes(file);
-  const table = tableFromIPC(bytes);
-  inputReads.push({ param, mode, bytes: bytes.byteLength, ms: performance.now() - started, ...(reason ? { reason } : {}) });
+  const { table, mode, reason, bytes } = readIpcTable(file);
+  inputReads.push({ param, mode, bytes, ms: performance.now() - started, ...(reason ? { reason } : {}) });
   return table;
 }
 
@@ -179,22 +198,21 @@ async function loadModel(job: ChildJob): Promise<BpModel> {
 }
 
 function writeOutput(table: Table, outputPath: string): number {
-  let bytes: Uint8Array;
+  const tmp = `${outputPath}.tmp`;
   try {
-    bytes = tableToIPC(table, "file");
+    // Streamed batch by batch (never one buffer: Node 20 cannot make one beyond 4 GiB).
+    const bytes = writeIpcFile(table, tmp);
+    renameSync(tmp, outputPath);
+    return bytes;
   } catch (err) {
+    rmSync(tmp, { force: true });
+    // File-system errors carry a code; anything else is apache-arrow refusing to encode the table.
+    if (typeof (err as { code?: unknown })?.code === "string") {
+      throw new Failure("throw", `bp could not write the model's output to ${outputPath}: ${errorMessage(err)}`);
+    }
     const foreign = !(table instanceof Table) ? " (it is a Table from another copy of apache-arrow)" : "";
     throw failureOf("bad-return", err, `run() returned a table that cannot be written as Arrow IPC${foreign}: `);
   }
-  const tmp = `${outputPath}.tmp`;
-  try {
-    writeFileSync(tmp, bytes);
-    renameSync(tmp, outputPath);
-  } catch (err) {
-    rmSync(tmp, { force: true });
-    throw new Failure("throw", `bp could not write the model's output to ${outputPath}: ${errorMessage(err)}`);
-  }
-  return bytes.byteLength;
 }
 
 async function runJob(job: ChildJob): Promise<ChildMessage> {
@@ -231,18 +249,42 @@ async function runJob(job: ChildJob): Promise<ChildMessage> {
   };
 }
 
-async function main(): Promise<void> {
+/**
+ * The job: from BP_TS_JOB when set, else the parent's JobMessage (waited for with the channel
+ * keeping the process alive; the native addon is loaded meanwhile).
+ */
+async function receiveJob(): Promise<ChildJob> {
   const raw = process.env[JOB_ENV];
   delete process.env[JOB_ENV];
-  if (!raw) {
-    process.stderr.write(`bp ts child: no job (${JOB_ENV} is not set)\n`);
+  if (raw) return JSON.parse(raw) as ChildJob;
+  if (!process.send) {
+    process.stderr.write(`bp ts child: no job (${JOB_ENV} is not set and there is no IPC channel)\n`);
     process.exit(2);
   }
-  const job = JSON.parse(raw) as ChildJob;
+  const job = new Promise<ChildJob>((resolve) => {
+    const onMessage = (m: unknown) => {
+      if ((m as Partial<JobMessage> | null)?.type !== "job") return;
+      process.off("message", onMessage);
+      resolve((m as JobMessage).job);
+    };
+    process.on("message", onMessage);
+  });
+  loadNativeAddon(); // what reading the inputs needs, loaded while nothing else happens
+  process.send({ type: "ready" } satisfies ReadyMessage);
+  const received = await job;
+  // Written before any model code runs: a parent that never hears it may start the job afresh.
+  await new Promise<void>((resolve) => process.send!({ type: "started" } satisfies StartedMessage, () => resolve()));
+  return received;
+}
 
-  // The parent went away: nothing to report to, stop now. The channel must not keep the process
-  // alive by itself, or a run() whose promise never settles would hang instead of being reported.
+async function main(): Promise<void> {
+  // The parent went away: nothing to report to, stop now (also when it went while this module loaded).
   process.on("disconnect", () => process.exit(1));
+  if (process.send && !process.connected) process.exit(1);
+
+  const job = await receiveJob();
+  // The channel must not keep the process alive by itself, or a run() whose promise never settles
+  // would hang instead of being reported.
   process.channel?.unref();
 
   process.on("uncaughtException", (err) => {

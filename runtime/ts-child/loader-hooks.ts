@@ -13,12 +13,14 @@
  *  - `.ts`/`.mts`/`.cts` files are transpiled with esbuild (types stripped, ESM out, inline source map
  *    naming the real path, so `--enable-source-maps` stack traces show the user's TS lines).
  *    All three are loaded as ES modules (a .cts file cannot use `require`).
+ * initialize({ preload }): the model file is transpiled at once, while the child waits for its job;
+ *    load() uses that output when the file still has the same text. esbuild is loaded only when a
+ *    file needs transpiling.
  */
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import type { LoadHook, ResolveHook } from "node:module";
-import { transformSync } from "esbuild";
+import type { InitializeHook, LoadHook, ResolveHook } from "node:module";
 import { packageRoot } from "../../compiler/package-root.js";
 
 const root = packageRoot();
@@ -73,19 +75,46 @@ export const resolve: ResolveHook = async (specifier, context, nextResolve) => {
   }
 };
 
+let esbuild: Promise<typeof import("esbuild")> | undefined;
+
+async function transpile(file: string, source: string): Promise<string> {
+  const { transform } = await (esbuild ??= import("esbuild"));
+  const out = await transform(source, {
+    loader: "ts",
+    format: "esm",
+    target: "node20",
+    sourcemap: "inline",
+    sourcefile: file,
+  });
+  return out.code;
+}
+
+/** Data passed by register-hooks.ts. */
+export interface HooksData {
+  /** The model file, transpiled ahead of its import. */
+  readonly preload?: string;
+}
+
+/** Transpiled ahead, by file: the text it was made from and the output (or the failure). */
+const ahead = new Map<string, Promise<{ source: string; code: string }>>();
+
+export const initialize: InitializeHook<HooksData | undefined> = (data) => {
+  const file = data?.preload;
+  if (!file || !TS_FILE.test(file)) return;
+  const made = readFile(file, "utf8").then(async (source) => ({ source, code: await transpile(file, source) }));
+  made.catch(() => {}); // a failure is reported by the import, from load()
+  ahead.set(file, made);
+};
+
 export const load: LoadHook = async (url, context, nextLoad) => {
   if (url.startsWith("file:")) {
     const file = fileURLToPath(url);
     if (TS_FILE.test(file) && !file.endsWith(".d.ts")) {
       const source = await readFile(file, "utf8");
-      const out = transformSync(source, {
-        loader: "ts",
-        format: "esm",
-        target: "node20",
-        sourcemap: "inline",
-        sourcefile: file,
-      });
-      return { format: "module", source: out.code, shortCircuit: true };
+      const early = await ahead.get(file)?.catch(() => undefined);
+      ahead.delete(file);
+      const code = early?.source === source ? early.code : await transpile(file, source);
+      return { format: "module", source: code, shortCircuit: true };
     }
   }
   return nextLoad(url, context);

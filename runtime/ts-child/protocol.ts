@@ -1,11 +1,29 @@
 /**
- * What the parent (run-ts-model.ts) and the child (child-main.ts) exchange.
- * The job travels in the BP_TS_JOB environment variable (JSON); the outcome comes back as ONE
- * message over the Node IPC channel (process.send), then the child exits.
+ * What the parent (run-ts-model.ts) and the child (child-main.ts) exchange over the Node IPC channel.
+ * The child starts before its job is known (it loads bp's modules and transpiles the model, then
+ * waits, saying `ready`): the parent sends ONE JobMessage, the child answers `started` at once,
+ * then ONE ChildMessage with the outcome, and exits. A child started by hand (or by a test) can instead get
+ * its job in the BP_TS_JOB environment variable (JSON); it then sends neither `ready` nor `started`.
  */
 
-/** Name of the environment variable carrying the ChildJob as JSON. */
+/** Name of the environment variable that can carry the ChildJob as JSON instead of a JobMessage. */
 export const JOB_ENV = "BP_TS_JOB";
+
+/** Parent -> child: the job (sent once). */
+export interface JobMessage {
+  readonly type: "job";
+  readonly job: ChildJob;
+}
+
+/** Child -> parent: loaded (apache-arrow, bp's modules, the hooks) and waiting for its job. */
+export interface ReadyMessage {
+  readonly type: "ready";
+}
+
+/** Child -> parent: the job arrived; nothing of the model has run yet. */
+export interface StartedMessage {
+  readonly type: "started";
+}
 
 export interface ChildInput {
   /** Parameter of run() that receives the table. */

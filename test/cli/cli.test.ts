@@ -60,6 +60,23 @@ describe("vars", () => {
     expect(bad.code).toBe(1);
     expect(bad.stderr).toMatch(/BP0107 --var nope is not declared/);
   });
+
+  it("--var flag=false is the boolean false in {{#if}}, like a YAML false in bp_project.yml", async () => {
+    const dir = writeProject(
+      {
+        "bp_project.yml": "name: flags\nvars:\n  only_even: true\n",
+        "models/picked.sql":
+          "-- bp: materialize = true\nSELECT count(*) AS c FROM nums{{#if (var \"only_even\")}} WHERE n % 2 = 0{{/if}}\n",
+      },
+      "flags",
+    );
+    temps.push(dir);
+    await importSql(dir, "nums", "SELECT range AS n FROM range(10)");
+    expect((await bp(["build", "-p", dir])).code).toBe(0);
+    expect(JSON.parse((await bp(["query", "SELECT c FROM picked", "--json", "-p", dir])).stdout)).toEqual([{ c: 5 }]);
+    expect((await bp(["build", "-p", dir, "--var", "only_even=false"])).code).toBe(0);
+    expect(JSON.parse((await bp(["query", "SELECT c FROM picked", "--json", "-p", dir])).stdout)).toEqual([{ c: 10 }]);
+  });
 });
 
 describe("bp import / tables / query", () => {

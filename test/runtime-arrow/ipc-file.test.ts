@@ -22,14 +22,16 @@ forEachCopyPath(() => {
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  const SQL = `SELECT i,
+  /** `rows` rows of 7 columns with NULLs (150,000: 2 record batches, of 64k and 84k rows). */
+  const sqlOf = (rows: number): string => `SELECT i,
       CASE WHEN i % 7 = 3 THEN NULL ELSE i * 3 END::BIGINT AS n,
       CASE WHEN i % 5 = 1 THEN NULL ELSE i / 3 END::DOUBLE AS d,
       CASE WHEN i % 6 = 2 THEN NULL WHEN i % 4 = 0 THEN 'short' || (i % 10) ELSE 'a longer string ' || i || ' 🦆' END AS s,
       CASE WHEN i % 9 = 4 THEN NULL ELSE i % 2 = 0 END AS b,
       CASE WHEN i % 8 = 5 THEN NULL ELSE (i - 50000) * 1.25 END::DECIMAL(12,2) AS dec,
       CASE WHEN i % 10 = 7 THEN NULL ELSE make_timestamp(i * 1000003) END::TIMESTAMP WITH TIME ZONE AS ts
-    FROM range(150000) t(i)`;
+    FROM range(${rows}) t(i)`;
+  const SQL = sqlOf(150000);
 
   describe("Arrow IPC file round trip", () => {
     it("DuckDB -> IPC file -> DuckDB, several batches", async () => {
@@ -65,7 +67,8 @@ forEachCopyPath(() => {
     });
 
     it("a file larger than one piece (BP_MAP_PIECE_BYTES) is mapped in pieces, loaded, and unmapped", async () => {
-      await conn.run(`CREATE OR REPLACE TABLE pieces_src AS ${SQL}`);
+      // 3 record batches (64k, 128k and 253k rows: the batches grow), so 3 pieces of a third of the file
+      await conn.run(`CREATE OR REPLACE TABLE pieces_src AS ${sqlOf(450000)}`);
       const file = path.join(dir, "pieces.arrow");
       const { bytes } = await queryToArrowIPCFile(conn, "SELECT * FROM pieces_src ORDER BY i", file);
       process.env[PIECE_BYTES_ENV] = String(Math.floor(bytes / 3));
@@ -73,7 +76,7 @@ forEachCopyPath(() => {
         const mapped = mapIpcFile(file)!;
         expect(mapped.pieces.length).toBeGreaterThanOrEqual(3);
         mapped.release();
-        expect(await arrowIPCFileToDuckDB(conn, file, "pieces_dst", { replace: true })).toEqual({ rows: 150000 });
+        expect(await arrowIPCFileToDuckDB(conn, file, "pieces_dst", { replace: true })).toEqual({ rows: 450000 });
       } finally {
         delete process.env[PIECE_BYTES_ENV];
       }

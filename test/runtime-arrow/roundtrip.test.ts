@@ -1,9 +1,19 @@
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DuckDBConnection } from "@duckdb/node-api";
-import type { Decimal } from "apache-arrow";
+import { tableFromIPC, type Decimal } from "apache-arrow";
 import { connect, roundTrip, scalar, forEachCopyPath } from "./helpers.js";
-import { queryToArrowTable } from "../../runtime/arrow/duckdb-to-arrow.js";
-import { arrowTableToDuckDB } from "../../runtime/arrow/arrow-to-duckdb.js";
+import {
+  FIRST_BATCH_ROWS,
+  MAX_BATCH_BYTES,
+  MAX_BATCH_ROWS,
+  nextBatchTarget,
+  queryToArrowIPCFile,
+  queryToArrowTable,
+} from "../../runtime/arrow/duckdb-to-arrow.js";
+import { arrowIPCFileToDuckDB, arrowTableToDuckDB } from "../../runtime/arrow/arrow-to-duckdb.js";
 
 let conn: DuckDBConnection;
 forEachCopyPath(() => {
@@ -128,6 +138,52 @@ forEachCopyPath(() => {
     it("large strings (> 64 KiB each) and many heap strings", async () => {
       await roundTrip(conn, `SELECT i, CASE WHEN i % 4 = 0 THEN NULL ELSE repeat(chr((65 + i % 26)::INTEGER), (70000 + i)::INTEGER) END s FROM range(50) t(i)`);
       await roundTrip(conn, `SELECT i, md5(i::VARCHAR) || md5((i + 1)::VARCHAR) s FROM range(100000) t(i)`);
+    });
+
+    it("a small result is one batch of its size; a large one gets batches doubling from 64k rows", async () => {
+      const small = await queryToArrowTable(conn, "SELECT i, i / 2 AS d, 'x' || i AS s, NULLIF(i, 3) AS n FROM range(10) t(i)");
+      expect(small.batches.map((b) => b.numRows)).toEqual([10]);
+      // copied out of the buffers sized for 64k rows: the Table pins 10 rows' worth
+      const [d, s, n] = [1, 2, 3].map((c) => small.getChildAt(c)!.data[0]!);
+      expect(d!.values.buffer.byteLength).toBe(80);
+      expect(d!.values.byteOffset).toBe(0);
+      expect([s!.valueOffsets.buffer.byteLength, s!.values.buffer.byteLength]).toEqual([44, 20]);
+      expect(n!.nullBitmap!.buffer.byteLength).toBe(2);
+
+      // 1.2M rows: 65536, then twice the rows per batch (up to 1M), then the rest (closed at 2048-row chunks)
+      const sql = `SELECT i, (${nullable("i / 3")})::DOUBLE d, (${nullable(`'v' || (i % 1000)`)}) s, (${nullable("i % 2 = 0")}) b,
+        (${nullable("i % 100000 / 100")})::DECIMAL(9,2) AS dm FROM range(1200000) t(i)`;
+      await conn.run(`CREATE OR REPLACE TABLE big_src AS ${sql}`);
+      const sizes = [65536, 131072, 262144, 524288, 216960];
+      const table = await queryToArrowTable(conn, "SELECT * FROM big_src ORDER BY i");
+      expect(table.batches.map((b) => b.numRows)).toEqual(sizes);
+      // the last batch (217k rows in buffers for 1M) was copied out at its size
+      expect(table.getChildAt(1)!.data[4]!.values.buffer.byteLength).toBe(216960 * 8);
+      await arrowTableToDuckDB(conn, table, "big_dst", { replace: true });
+      // the IPC file path recycles two buffer sets, regrown as the batches grow
+      const dir = fs.mkdtempSync(path.join(fs.existsSync("/dev/shm") ? "/dev/shm" : os.tmpdir(), "bp-arrow-batches-"));
+      try {
+        const file = path.join(dir, "big.arrow");
+        expect((await queryToArrowIPCFile(conn, "SELECT * FROM big_src ORDER BY i", file)).rows).toBe(1200000);
+        expect(tableFromIPC(fs.readFileSync(file)).batches.map((b) => b.numRows)).toEqual(sizes);
+        await arrowIPCFileToDuckDB(conn, file, "big_ipc", { replace: true });
+      } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
+      for (const dst of ["big_dst", "big_ipc"]) {
+        expect(await scalar(conn, `SELECT count(*) FROM (SELECT * FROM big_src EXCEPT ALL SELECT * FROM ${dst})`)).toBe(0n);
+        expect(await scalar(conn, `SELECT count(*) FROM (SELECT * FROM ${dst} EXCEPT ALL SELECT * FROM big_src)`)).toBe(0n);
+      }
+    });
+
+    it("batch targets: doubling, capped by rows and by bytes per batch, never below the first", () => {
+      expect(nextBatchTarget(FIRST_BATCH_ROWS, FIRST_BATCH_ROWS, FIRST_BATCH_ROWS * 32)).toBe(2 * FIRST_BATCH_ROWS);
+      expect(nextBatchTarget(MAX_BATCH_ROWS, MAX_BATCH_ROWS, MAX_BATCH_ROWS * 32)).toBe(MAX_BATCH_ROWS);
+      expect(nextBatchTarget(MAX_BATCH_ROWS / 2, MAX_BATCH_ROWS / 2, 0)).toBe(MAX_BATCH_ROWS);
+      // 1000 bytes per row: ~67k rows fit 64 MiB
+      expect(nextBatchTarget(4 * FIRST_BATCH_ROWS, 4 * FIRST_BATCH_ROWS, 4 * FIRST_BATCH_ROWS * 1000)).toBe(Math.floor(MAX_BATCH_BYTES / 1000));
+      // a batch closed early by its strings (256 MiB in 70k rows): back to the first target
+      expect(nextBatchTarget(MAX_BATCH_ROWS, 70000, 256 * 2 ** 20)).toBe(FIRST_BATCH_ROWS);
     });
 
     it("strings from a table with repeated (dictionary-like) values", async () => {
