@@ -23,7 +23,7 @@ import { NodeError, runNode, tsChildSpec, type NodeContext } from "./nodes/index
 import { edgeKey } from "./run-context.js";
 import type { EdgeResult, NodeResult, RunEvent, RunResult } from "./run-events.js";
 import { createShmDir, type ShmDir } from "./shm-dir.js";
-import { TargetMovedError, beginTransaction, commitToRunBranch, dropRunBranch, promote, type Transaction } from "./run-transaction.js";
+import { TargetMovedError, beginTransaction, commitToRunBranch, dropRunBranch, promote, type ReadTable, type Transaction } from "./run-transaction.js";
 import { TsChildPool } from "./ts-child/warm-pool.js";
 
 export interface RunOptions {
@@ -363,9 +363,9 @@ interface Settled {
   readonly filesCommitted: boolean;
 }
 
-/** Tables read at the target's head: scans without a pinned ref. */
-function tablesReadFromTarget(plan: Plan): string[] {
-  return plan.nodes.flatMap((n) => (n.kind === "scan" && n.ref === null ? [n.table] : []));
+/** Tables read at the target branch (scans without a pinned ref), with the files they read. */
+function tablesReadFromTarget(plan: Plan): ReadTable[] {
+  return plan.nodes.flatMap((n) => (n.kind === "scan" && n.ref === null ? [{ table: n.table, files: n.files }] : []));
 }
 
 /** Ends the transaction: merge into the target, or keep/drop the run's branch. */

@@ -40,7 +40,7 @@ export async function commitToRunBranch(lake: Lake, tx: Transaction, put: Record
   return lake.commit({ branch: tx.branch, expectedHead: tx.base?.id ?? null, message, put, ...(author ? { author } : {}) });
 }
 
-/** The target moved and changed tables this run depends on: nothing was merged. */
+/** The target moved (since compile, or during the run) and changed tables this run depends on: nothing was merged. */
 export class TargetMovedError extends LakeError {
   constructor(
     readonly target: string,
@@ -50,7 +50,7 @@ export class TargetMovedError extends LakeError {
   ) {
     super(
       "branch-moved",
-      `branch ${target} moved to ${head?.slice(0, 12) ?? "(empty)"} while this build ran, changing ${tables.join(", ")}, which the build read or wrote; re-run`,
+      `branch ${target} moved to ${head?.slice(0, 12) ?? "(empty)"} after this build's plan was made, changing ${tables.join(", ")}, which the build read or wrote; re-run`,
     );
   }
 }
@@ -62,28 +62,45 @@ export interface Promoted {
   readonly rebasedOnto: string | null;
 }
 
+/** A table the run read at the target branch (an unpinned scan): the data files it read. */
+export interface ReadTable {
+  readonly table: string;
+  readonly files: readonly string[];
+}
+
+/** The read tables whose data files at `head` are not the ones the run read (stale reads). */
+function staleReads(head: Commit | null, read: readonly ReadTable[]): string[] {
+  const same = (a: readonly string[], b: readonly string[]) => a.length === b.length && [...a].sort().every((f, i) => f === [...b].sort()[i]);
+  return read.filter((r) => !same(head?.tables[r.table]?.files.map((f) => f.path) ?? [], r.files)).map((r) => r.table);
+}
+
 /**
  * Moves the target to the run's commit: a fast-forward from `base`, or a rebase (a new commit on the
- * moved head with the run's tables) when none of the `read` or written tables changed there.
+ * moved head with the run's tables) when none of the written tables changed there. Either way the
+ * tables the run read must still hold, at the head it lands on, exactly the files it read: a plan
+ * compiled (or saved) before a source changed never commits results of the old data.
  */
 export async function promote(
   lake: Lake,
   tx: Transaction,
   runCommit: Commit,
   put: Record<string, TableEntry>,
-  read: readonly string[],
+  read: readonly ReadTable[],
   author: string | undefined,
 ): Promise<Promoted> {
+  const staleAtBase = staleReads(tx.base, read);
+  if (staleAtBase.length > 0) throw new TargetMovedError(tx.target, tx.base?.id ?? null, staleAtBase, tx.branch);
   try {
     await lake.moveBranch(tx.target, tx.base?.id ?? null, runCommit.id);
     return { commit: runCommit, rebasedOnto: null };
   } catch (err) {
     if (!(err instanceof BranchMovedError)) throw err;
   }
-  const touched = new Set([...read, ...Object.keys(put)]);
+  const written = new Set(Object.keys(put));
   for (let attempt = 0; ; attempt++) {
     const head = await lake.head(tx.target);
-    const conflicts = changedTables(tx.base?.tables ?? {}, head?.tables ?? {}).filter((t) => touched.has(t));
+    const changedWritten = changedTables(tx.base?.tables ?? {}, head?.tables ?? {}).filter((t) => written.has(t));
+    const conflicts = [...new Set([...staleReads(head, read), ...changedWritten])].sort();
     if (conflicts.length > 0) throw new TargetMovedError(tx.target, head?.id ?? null, conflicts, tx.branch);
     try {
       const commit = await lake.commit({ branch: tx.target, expectedHead: head?.id ?? null, message: runCommit.message, put, ...(author ? { author } : {}) });

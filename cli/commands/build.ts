@@ -152,6 +152,14 @@ async function checkTarget(opts: BuildCommandOptions, out: Out): Promise<string 
     return lakeFailure(out, "build", err, opts.json);
   }
   if (head === null) {
+    // A tag or a commit is not a branch: say so, and how to build on top of it.
+    const other = await project.lake.resolveRef(opts.ref).catch(() => null);
+    if (other !== null && other.kind !== "branch") {
+      out.error(
+        `bp build: ${opts.ref} is a ${other.kind}, not a branch: a build commits, so it needs a branch\n  hint: bp branch create NAME --from ${opts.ref}, then bp build --ref NAME`,
+      );
+      return 2;
+    }
     out.error(`bp build: no branch ${opts.ref} in the lake\n  hint: create it with bp branch create ${opts.ref} [--from REF]`);
     return 1;
   }

@@ -202,7 +202,7 @@ export class S3LakeStorage implements LakeStorage {
     }
   }
 
-  /** Whether the server enforces If-None-Match on PUT, probed once with a throw-away object. */
+  /** Whether the server enforces If-None-Match and If-Match on PUT, probed once with a throw-away object. */
   conditionalWritesSupported(): Promise<boolean> {
     this.probe ??= (async () => {
       const key = this.objectKey(`_bp/cas-probe/${randomUUID()}`);
@@ -210,11 +210,20 @@ export class S3LakeStorage implements LakeStorage {
         this.client.send(new (sdk().PutObjectCommand)({ Bucket: this.bucket, Key: key, Body: body, IfNoneMatch: "*" }));
       await this.call("PUT", key, () => put("1"));
       try {
-        await put("2");
-        return false;
-      } catch (e) {
-        if (isPreconditionFailed(e)) return true;
-        throw this.wrap("PUT", key, e);
+        try {
+          await put("2");
+          return false;
+        } catch (e) {
+          if (!isPreconditionFailed(e)) throw this.wrap("PUT", key, e);
+        }
+        // The head moves with If-Match: a server that enforces If-None-Match only is not enough.
+        try {
+          await this.client.send(new (sdk().PutObjectCommand)({ Bucket: this.bucket, Key: key, Body: "3", IfMatch: '"00000000000000000000000000000000"' }));
+          return false;
+        } catch (e) {
+          if (isPreconditionFailed(e)) return true;
+          throw this.wrap("PUT", key, e);
+        }
       } finally {
         await this.client.send(new (sdk().DeleteObjectCommand)({ Bucket: this.bucket, Key: key })).catch(() => undefined);
       }

@@ -65,6 +65,11 @@ describe("branches", () => {
     await ok(["branch", "create", "dev", "-p", dir]);
     await ok(["build", "--ref", "dev", "-p", dir]);
     expect(refFile(dir, "main")).toBe(mainBefore);
+    // a build needs a branch: a tag is refused with the way to build on top of it
+    await ok(["tag", "create", "before", "-p", dir]);
+    const onTag = await bp(["build", "--ref", "before", "-p", dir]);
+    expect(onTag.code).toBe(2);
+    expect(onTag.stderr).toMatch(/before is a tag, not a branch[\s\S]*bp branch create NAME --from before/);
     expect(await queryJson(dir, "SELECT sum(v) AS s FROM doubled", "dev")).toEqual([{ s: 12 }]);
     expect((await bp(["query", "SELECT * FROM doubled", "-p", dir])).code).toBe(1);
     expect(await ok(["branch", "list", "-p", dir])).toMatch(/\* main[\s\S]*dev|dev[\s\S]*\* main/);
@@ -148,9 +153,24 @@ export default model({
     const after = refFile(dir, "main");
     const r = await build;
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/branch main moved to \w+ while this build ran, changing nums, which the build read or wrote; re-run/);
+    expect(r.stderr).toMatch(/branch main moved to \w+ after this build's plan was made, changing nums, which the build read or wrote; re-run/);
     expect(r.stderr).toMatch(/the run's tables are on branch _bp_run_/);
     expect(refFile(dir, "main")).toBe(after);
+  });
+
+  it("a saved plan whose source changed since it was compiled commits nothing (no results of stale data)", async () => {
+    const dir = project({ "models/cnt.sql": "-- bp: materialize = true\nSELECT count(*) AS n FROM nums\n" }, "txd");
+    await importSql(dir, "nums", "SELECT range AS n FROM range(10)");
+    await ok(["compile", "-p", dir]);
+    await importSql(dir, "nums", "SELECT range AS n FROM range(1)");
+    const before = refFile(dir, "main");
+    const r = await bp(["build", "-p", dir, "--plan", path.join(dir, "target", "plan.json")]);
+    expect(r.code, r.stdout).toBe(1);
+    expect(r.stderr).toMatch(/branch main moved to \w+ after this build's plan was made, changing nums, which the build read or wrote; re-run/);
+    expect(refFile(dir, "main")).toBe(before);
+    // compiled afresh, the build reads today's nums
+    expect((await bp(["build", "-p", dir])).code).toBe(0);
+    expect(JSON.parse(await ok(["query", "SELECT n FROM cnt", "--json", "-p", dir]))).toEqual([{ n: 1 }]);
   });
 });
 

@@ -2,7 +2,8 @@
  * An HTTP proxy in front of s3rver for the failure and conditional-write tests:
  * - `hang(n, match)`: the next n matching requests get no answer at all (a stalled server);
  * - `conditional: true`: PUTs carrying If-None-Match / If-Match are checked against the object's
- *   current ETag (HEAD upstream) and refused with 412, one PUT at a time, as AWS S3 does.
+ *   current ETag (HEAD upstream) and refused with 412, one PUT at a time, as AWS S3 does;
+ *   `"if-none-match-only"` checks If-None-Match and ignores If-Match.
  *   s3rver itself ignores both headers.
  * Requests are forwarded with their own Host header, so SigV4 signatures still verify.
  */
@@ -19,7 +20,7 @@ export interface Proxy {
   close(): Promise<void>;
 }
 
-export async function startProxy(upstream: string, options: { conditional?: boolean } = {}): Promise<Proxy> {
+export async function startProxy(upstream: string, options: { conditional?: boolean | "if-none-match-only" } = {}): Promise<Proxy> {
   const up = new URL(upstream);
   const head = new S3Client({ endpoint: upstream, region: "us-east-1", forcePathStyle: true, credentials: CREDENTIALS });
   const seen: string[] = [];
@@ -68,8 +69,9 @@ export async function startProxy(upstream: string, options: { conditional?: bool
       }
       const body = Buffer.concat(chunks);
       const ifNone = req.headers["if-none-match"];
-      const ifMatch = req.headers["if-match"];
-      if (options.conditional === true && method === "PUT" && (ifNone !== undefined || ifMatch !== undefined)) {
+      // "if-none-match-only": a server that enforces If-None-Match and ignores If-Match
+      const ifMatch = options.conditional === "if-none-match-only" ? undefined : req.headers["if-match"];
+      if (options.conditional !== undefined && options.conditional !== false && method === "PUT" && (ifNone !== undefined || ifMatch !== undefined)) {
         const run = putChain.then(async () => {
           const current = await etagOf(url);
           const ok =

@@ -131,6 +131,18 @@ describe("compare-and-swap", () => {
     strict.destroy();
   });
 
+  it("a server that enforces If-None-Match but ignores If-Match is not trusted with CAS", async () => {
+    const partial = await startProxy(server.endpoint, { conditional: "if-none-match-only" });
+    const s = s3Storage({ endpoint: partial.endpoint });
+    try {
+      expect(await s.conditionalWritesSupported()).toBe(false);
+      expect(await s.casMode()).toBe("host-lock");
+    } finally {
+      s.destroy();
+      await partial.close();
+    }
+  });
+
   for (const mode of ["host-lock", "conditional"] as const) {
     it(`${mode}: putIfAbsent never overwrites, putIfVersion compares the ETag`, async () => {
       const s = mode === "conditional" ? s3Storage(conditional) : s3Storage(server);
