@@ -101,7 +101,8 @@ export default model({ inputs: { t: input("nums") }, materialize: true, run: ({ 
     await importSql(dir, "nums", "SELECT range AS n FROM range(10)");
     const before = treeDigest(path.join(dir, ".bp/lake"));
     const shm = shmFolder("warm-bad");
-    const r = await bp(["build", "-p", dir, "--json"], { env: { BP_SHM_DIR: shm } });
+    // --keep-failed false: the failed run's branch (which would hold fine's table) is dropped too
+    const r = await bp(["build", "-p", dir, "--json", "--keep-failed", "false"], { env: { BP_SHM_DIR: shm } });
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/FAILED broken \(ts\)/);
     expect(r.stderr).toMatch(/broken at import/);
