@@ -110,6 +110,9 @@ export interface DiffResult extends TableDiff {
 const refKey = (branch: string): string => `refs/branches/${branch}`;
 const tagKey = (tag: string): string => `refs/tags/${tag}`;
 const commitKey = (id: string): string => `commits/${id}.json`;
+const reflogPrefix = (branch: string): string => `reflog/branches/${branch}/`;
+/** A head-history entry that marks a deleted branch. */
+const DELETED = "deleted";
 const PREFIX_RE = /^[0-9a-f]{4,63}$/;
 
 /** A copy with exactly the known fields (extra properties of the caller's objects are not stored). */
@@ -221,6 +224,16 @@ export class Lake {
     if (base === "" || base.includes("@")) throw new UnknownRefError(ref, REF_TIME_HELP);
     const when = parseRefTime(timeText);
     if (when === null) throw new UnknownRefError(ref, `"${timeText}" is not a time; ${REF_TIME_HELP}`);
+    // A branch: where its head pointed at that time, from its head history (when it has one then).
+    if (isValidRefName(base) && !isCommitId(base)) {
+      const entries = (await this.headHistory(base)).filter(([t]) => t <= when);
+      const last = entries[entries.length - 1];
+      if (last !== undefined) {
+        if (last[1] === DELETED) throw new UnknownRefError(ref, `branch ${base} did not exist at ${new Date(when).toISOString()} (deleted before)`);
+        return { ref, kind: "time", name: base, commit: await this.readCommit(last[1]) };
+      }
+    }
+    // Else (a tag, a commit, or a time before the history starts): first-parent history by commit time.
     let commit = await this.resolve(base);
     if (commit === null) throw new UnknownRefError(ref, `${base} has no commits`);
     while (Date.parse(commit.time) > when) {
@@ -275,6 +288,7 @@ export class Lake {
     if (!(await this.storage.putIfAbsent(refKey(name), Buffer.from(`${commit.id}\n`, "utf8")))) {
       throw new RefExistsError("branch", name);
     }
+    await this.recordHead(name, commit.id);
     return commit;
   }
 
@@ -288,6 +302,7 @@ export class Lake {
     const ref = await this.readRef(name);
     if (ref === null) throw new UnknownRefError(name, "no branch of that name");
     await this.storage.delete(refKey(name));
+    await this.recordHead(name, DELETED);
     return ref.id;
   }
 
@@ -432,6 +447,28 @@ export class Lake {
       const now = await this.readRef(branch);
       throw new BranchMovedError(branch, from?.id ?? null, now?.id ?? null);
     }
+    await this.recordHead(branch, to);
+  }
+
+  /**
+   * Appends to the branch's head history (`reflog/branches/<branch>/<ms>-<id>`, write-once
+   * objects), which `branch@time` reads: the commit the branch pointed to at that time, also after
+   * fast-forwards. Written after the head moved; a crash in between only loses that entry (time
+   * travel then falls back to first-parent history for that moment).
+   */
+  private async recordHead(branch: string, id: string | typeof DELETED): Promise<void> {
+    const key = `${reflogPrefix(branch)}${String(this.now().getTime()).padStart(15, "0")}-${id}`;
+    await this.storage.putIfAbsent(key, Buffer.alloc(0)).catch(() => false);
+  }
+
+  /** The head history of `branch`, oldest first: [time ms, commit id or DELETED]. */
+  private async headHistory(branch: string): Promise<[number, string][]> {
+    const keys = await this.storage.list(reflogPrefix(branch));
+    return keys
+      .map((k) => /(\d{15})-([0-9a-f]{64}|deleted)$/.exec(k))
+      .filter((m): m is RegExpExecArray => m !== null)
+      .map((m): [number, string] => [Number(m[1]), m[2]!])
+      .sort((a, b) => a[0] - b[0]);
   }
 
   /** Every table at `ref` (default "main"); `{}` for an empty lake. */

@@ -198,6 +198,25 @@ export function catalogSuite(name: string, factory: StorageFactory): void {
         await expect(t.lake.resolve("main@2026-02-31")).rejects.toBeInstanceOf(UnknownRefError);
         await expect(t.lake.resolve("ghost@2026-11-21")).rejects.toBeInstanceOf(UnknownRefError);
       });
+
+      it("branch@time is where the head pointed then, also across a fast-forward and a deletion", async () => {
+        const t = await fresh();
+        const { c3 } = await threeCommits(t);
+        t.at("2026-11-20T15:10:00Z");
+        await t.lake.createBranch("dev");
+        t.at("2026-11-20T15:20:00Z");
+        const onDev = await t.lake.commit({ branch: "dev", expectedHead: c3.id, message: "dev", author: "t", put: { d: await t.entry("d") } });
+        t.at("2026-11-20T16:00:00Z");
+        expect((await t.lake.merge({ from: "dev", into: "main" })).kind).toBe("fast-forward");
+        // dev's commit is older than the fast-forward: main did not point to it before 16:00
+        expect((await t.lake.resolve("main@2026-11-20T15:30"))?.id).toBe(c3.id);
+        expect((await t.lake.resolve("main@2026-11-20T16:00"))?.id).toBe(onDev.id);
+        expect((await t.lake.resolve("dev@2026-11-20T15:15"))?.id).toBe(c3.id);
+        t.at("2026-11-20T17:00:00Z");
+        await t.lake.deleteBranch("dev");
+        await expect(t.lake.resolve("dev@2026-11-20T17:30")).rejects.toThrow(/branch dev did not exist at 2026-11-20T17:30:00.000Z/);
+        expect((await t.lake.resolve("dev@2026-11-20T16:30"))?.id).toBe(onDev.id);
+      });
     });
 
     describe("log and diff", () => {
