@@ -111,6 +111,8 @@ const refKey = (branch: string): string => `refs/branches/${branch}`;
 const tagKey = (tag: string): string => `refs/tags/${tag}`;
 const commitKey = (id: string): string => `commits/${id}.json`;
 const reflogPrefix = (branch: string): string => `reflog/branches/${branch}/`;
+/** Branches bp makes for itself (`_bp_run_<id>`): no head history is kept for them. */
+const INTERNAL_BRANCH_PREFIX = "_bp_";
 /** A head-history entry that marks a deleted branch. */
 const DELETED = "deleted";
 const PREFIX_RE = /^[0-9a-f]{4,63}$/;
@@ -457,6 +459,7 @@ export class Lake {
    * travel then falls back to first-parent history for that moment).
    */
   private async recordHead(branch: string, id: string | typeof DELETED): Promise<void> {
+    if (branch.startsWith(INTERNAL_BRANCH_PREFIX)) return; // bp's own short-lived branches (a build's run branch)
     const key = `${reflogPrefix(branch)}${String(this.now().getTime()).padStart(15, "0")}-${id}`;
     await this.storage.putIfAbsent(key, Buffer.alloc(0)).catch(() => false);
   }
