@@ -8,11 +8,12 @@
  */
 import path from "node:path";
 import { discoverModels } from "../compiler/discover-models.js";
+import { DEFAULT_MEMORY_MB, parseMemoryMb } from "../compiler/ts/memory-size.js";
 import type { TsChildSpec } from "../runtime/ts-child/run-ts-model.js";
 import { TsChildPool } from "../runtime/ts-child/warm-pool.js";
 
-/** A model's heap limit when it declares none (the compiler's DEFAULT_MEMORY_MB; a test keeps them equal). */
-export const LIKELY_DEFAULT_MEMORY_MB = 1024;
+/** A model's heap limit when it declares none. */
+export const LIKELY_DEFAULT_MEMORY_MB = DEFAULT_MEMORY_MB;
 
 /**
  * The heap limit in MiB the compiler will most likely read from a TS model's source: its single
@@ -23,8 +24,7 @@ export function likelyMemoryMb(source: string): number {
   const found = [...source.matchAll(/\bmemory\s*:\s*(["'`])\s*(\d+(?:\.\d+)?|\.\d+)\s*(mb|mib|gb|gib)\s*\1/gi)];
   if (found.length !== 1) return LIKELY_DEFAULT_MEMORY_MB;
   const [, , amount, unit] = found[0]!;
-  const mb = Math.round(Number(amount) * (unit!.toLowerCase().startsWith("g") ? 1024 : 1));
-  return mb >= 1 ? mb : LIKELY_DEFAULT_MEMORY_MB;
+  return parseMemoryMb(`${amount}${unit}`) ?? LIKELY_DEFAULT_MEMORY_MB;
 }
 
 /** The TS models' processes as the plan will most likely ask for them, in file order. */

@@ -70,8 +70,11 @@ export interface ReadTable {
 
 /** The read tables whose data files at `head` are not the ones the run read (stale reads). */
 function staleReads(head: Commit | null, read: readonly ReadTable[]): string[] {
-  const same = (a: readonly string[], b: readonly string[]) => a.length === b.length && [...a].sort().every((f, i) => f === [...b].sort()[i]);
-  return read.filter((r) => !same(head?.tables[r.table]?.files.map((f) => f.path) ?? [], r.files)).map((r) => r.table);
+  const sameFiles = (now: readonly string[], wasRead: readonly string[]): boolean => {
+    const readSet = new Set(wasRead);
+    return now.length === readSet.size && now.every((f) => readSet.has(f));
+  };
+  return read.filter((r) => !sameFiles(head?.tables[r.table]?.files.map((f) => f.path) ?? [], r.files)).map((r) => r.table);
 }
 
 /**

@@ -4,26 +4,17 @@
  */
 import { z } from "zod";
 import { InputCall, NotAFunction, RunFunction } from "./literal.js";
+import { DEFAULT_MEMORY_MB, parseMemoryMb } from "./memory-size.js";
+
+export { DEFAULT_MEMORY_MB, parseMemoryMb };
 
 export const MODEL_KEYS = ["description", "inputs", "materialize", "memory", "columns", "packages", "run"] as const;
 export const INPUT_OPTION_KEYS = ["columns", "filter", "ref"] as const;
 
-export const DEFAULT_MEMORY_MB = 1024;
 export const MEMORY_EXAMPLES = '"512MB", "2GB", "1.5GiB", "2048MiB"';
 /** The hint of every `memory` error: the accepted formats. */
 export const MEMORY_HINT = `write a number and a unit MB, MiB, GB or GiB (case-insensitive; MB = MiB, GB = GiB), at least 1MB, such as ${MEMORY_EXAMPLES}`;
 
-/**
- * Parses a heap size into MiB. Units are case-insensitive; MB and MiB both mean 1024^2 bytes and
- * GB and GiB both mean 1024^3 bytes (V8's `--max-old-space-size` counts in MiB). Fractions are
- * rounded to the nearest MiB. Returns null for anything else, or for less than 1 MiB.
- */
-export function parseMemoryMb(text: string): number | null {
-  const m = /^\s*(\d+(?:\.\d+)?|\.\d+)\s*(mb|mib|gb|gib)\s*$/i.exec(text);
-  if (!m) return null;
-  const mb = Math.round(Number(m[1]) * (m[2]!.toLowerCase().startsWith("g") ? 1024 : 1));
-  return mb >= 1 ? mb : null;
-}
 
 /** Custom issues with `params.at === "key"` are placed on the property name rather than its value. */
 export const AT_KEY = { at: "key" } as const;
