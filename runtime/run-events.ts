@@ -5,7 +5,12 @@
 import type { PlanNodeKind } from "../compiler/plan-types.js";
 import type { ScanFetchReport } from "./lake/storage.js";
 
-export type NodeStatus = "ok" | "failed" | "skipped";
+/**
+ * ok: ran and succeeded; cached: not run, its cache key matched an output computed before (the output
+ * cache, or for a materialize node the lake table already written with that key); failed; skipped
+ * (an upstream failed, or the run was cancelled).
+ */
+export type NodeStatus = "ok" | "cached" | "failed" | "skipped";
 
 export interface NodeFailure {
   /** What went wrong, in one or a few lines. */
@@ -27,11 +32,21 @@ export interface NodeResult {
   /** Rows produced (null where counting would cost a read, e.g. scans). */
   readonly rows: number | null;
   readonly seconds: number;
+  /** The node's cache key for this run (the plan's `cacheKey` extended with its package environment). */
+  readonly cacheKey?: string;
+  /** With RunOptions.preview: the first rows of a model's output (models that ran or were cached). */
+  readonly preview?: OutputPreview;
   /** Scans of a remote (S3) lake: bytes fetched now vs served by the local scan cache. */
   readonly fetch?: ScanFetchReport;
   readonly failure?: NodeFailure;
   /** For skipped nodes: the failed upstream node that caused it. */
   readonly skippedBecause?: string;
+}
+
+/** The first rows of a table, as JSON-safe values (numbers, strings, booleans, null; BIGINTs beyond 2^53 and dates as strings). */
+export interface OutputPreview {
+  readonly columns: readonly string[];
+  readonly rows: readonly (readonly unknown[])[];
 }
 
 /**

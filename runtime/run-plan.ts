@@ -49,6 +49,13 @@ export interface RunOptions {
    * happens. Default: a pool of its own, started as the run starts.
    */
   readonly tsChildren?: TsChildPool;
+  /**
+   * The output cache: nodes whose cache key matches an earlier output are not run (status `cached`).
+   * Default: on, in `<project>/.bp/cache/outputs`; `false` runs every node and stores nothing.
+   */
+  readonly cache?: false | { readonly dir?: string; readonly maxBytes?: number };
+  /** Report the first N rows of every model's output in its NodeResult (`preview`); default none. */
+  readonly preview?: number;
 }
 
 /** The plan file is not a plan this bp can run (another version, or malformed). */
