@@ -12,7 +12,8 @@
  * output cache in the new run. Compile errors are reported and the loop waits for the next save.
  * One compile at a time: saves arriving during a compile are compiled next, together.
  */
-import { watch as chokidarWatch, type FSWatcher } from "chokidar";
+import { watch as chokidarWatch } from "chokidar";
+import { readFileSync, statSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { IncrementalCompiler } from "../../compiler/incremental-compiler.js";
@@ -27,10 +28,11 @@ import { TsChildPool } from "../../runtime/ts-child/warm-pool.js";
 import { startTsChildrenAhead } from "../ts-children.js";
 import { defaultDevBranch, ensureBranch } from "./dev-branch.js";
 import type { WatchEvent } from "./watch-events.js";
-import { readFileSync } from "node:fs";
 
 /** Saves closer together than this are one change (editors write a file several times). */
 export const DEFAULT_DEBOUNCE_MS = 30;
+/** chokidar drops a file's change events for 50 ms after one it reported: look again after this long. */
+const RECHECK_MS = 60;
 /** Rows of each changed model's output shown after a run. */
 export const DEFAULT_PREVIEW_ROWS = 5;
 
@@ -92,7 +94,7 @@ export async function startWatch(options: WatchOptions, hooks: WatchHooks): Prom
     return pool;
   });
   const warming = compiler.warm();
-  let watcher: FSWatcher;
+  let watcher: { close(): Promise<void> };
   try {
     watcher = await watchFiles(projectDir, (file) => loop.saved(file));
     await warming;
@@ -140,8 +142,13 @@ async function chooseBranch(projectDir: string, ref: string | undefined): Promis
   }
 }
 
-/** chokidar on bp_project.yml and models/ (hidden files and node_modules left out); resolves when ready. */
-function watchFiles(projectDir: string, onSave: (file: string) => void): Promise<FSWatcher> {
+/**
+ * chokidar on bp_project.yml and models/ (hidden files and node_modules left out); resolves when ready.
+ * chokidar drops a file's `change` events for 50 ms after one it reported (and an editor's save is
+ * often a truncate then a write): RECHECK_MS after each change the file is looked at again, and a
+ * write that came in that window is reported then.
+ */
+function watchFiles(projectDir: string, onSave: (file: string) => void): Promise<{ close(): Promise<void> }> {
   const watched = (abs: string) => {
     const rel = path.relative(projectDir, abs).split(path.sep).join("/");
     if (rel === "" || rel === PROJECT_FILE || rel === MODELS_DIR) return true;
@@ -155,11 +162,45 @@ function watchFiles(projectDir: string, onSave: (file: string) => void): Promise
     atomic: false,
     awaitWriteFinish: false,
   });
+  const relative = (p: string) => path.relative(projectDir, p).split(path.sep).join("/");
+  const rechecks = new Map<string, NodeJS.Timeout>();
+  const version = (p: string) => {
+    try {
+      const st = statSync(p);
+      return `${st.mtimeMs}:${st.size}:${st.ino}`;
+    } catch {
+      return "missing";
+    }
+  };
+  const recheck = (p: string, seen: string) => {
+    clearTimeout(rechecks.get(p));
+    rechecks.set(
+      p,
+      setTimeout(() => {
+        rechecks.delete(p);
+        const now = version(p);
+        if (now === seen) return;
+        onSave(relative(p));
+        recheck(p, now);
+      }, RECHECK_MS),
+    );
+  };
   for (const event of ["add", "change", "unlink", "addDir", "unlinkDir"] as const) {
-    watcher.on(event, (p: string) => onSave(path.relative(projectDir, p).split(path.sep).join("/")));
+    watcher.on(event, (p: string) => {
+      onSave(relative(p));
+      if (event === "change" || event === "add") recheck(p, version(p));
+    });
   }
   return new Promise((resolve, reject) => {
-    watcher.once("ready", () => resolve(watcher));
+    watcher.once("ready", () =>
+      resolve({
+        async close() {
+          for (const t of rechecks.values()) clearTimeout(t);
+          rechecks.clear();
+          await watcher.close();
+        },
+      }),
+    );
     watcher.once("error", reject);
   });
 }

@@ -1,0 +1,129 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { startWatch, type WatchHandle } from "../../cli/watch/watch-session.js";
+import { openLake } from "../../runtime/lake/open-lake.js";
+import { EventLog } from "../helpers/watch-events.js";
+import { writeFile, writeWatchProject } from "../helpers/watch-project.js";
+
+const ran = (e: { changed: readonly { name: string; status: string }[] }) => e.changed.map((n) => `${n.name}:${n.status}`).sort();
+
+describe("bp watch session", () => {
+  let handle: WatchHandle | undefined;
+  afterEach(async () => {
+    await handle?.close();
+    handle = undefined;
+  });
+
+  it("builds at start on dev-<user>, then again on each save", async () => {
+    const dir = await writeWatchProject("watch-basic");
+    const log = new EventLog();
+    handle = await startWatch({ projectDir: dir, ref: "dev-test" }, log);
+    const watching = await log.next("watching");
+    expect(watching).toMatchObject({ branch: "dev-test", created: true, from: "main" });
+    const first = await log.next("run-end");
+    expect(first.result.ok).toBe(true);
+    expect(first.result.branch).toBe("dev-test");
+
+    writeFile(dir, "models/big_orders.sql", "SELECT id, amount FROM base WHERE amount > 100\n");
+    const change = await log.next("change");
+    expect(change.files).toEqual(["models/big_orders.sql"]);
+    const compiled = await log.next("compiled");
+    expect(compiled.filesRead).toEqual(["models/big_orders.sql"]);
+    const end = await log.next("run-end");
+    expect(end.result.ok).toBe(true);
+    expect(ran(end)).toContain("big_orders:ok");
+  });
+
+  it("shows a compile error and keeps watching; fixing the file resumes", async () => {
+    const dir = await writeWatchProject("watch-error");
+    const log = new EventLog();
+    handle = await startWatch({ projectDir: dir, ref: "dev-test" }, log);
+    await log.next("run-end");
+
+    writeFile(dir, "models/by_customer.sql", "SELECT customer, sum(amount) AS total FROM bse GROUP BY customer\n");
+    const bad = await log.next("compiled");
+    expect(bad.ok).toBe(false);
+    expect(bad.diagnostics.map((d) => `${d.file}:${d.line}:${d.column} ${d.code}`)).toEqual(["models/by_customer.sql:1:44 BP0102"]);
+
+    writeFile(dir, "models/by_customer.sql", "SELECT customer, sum(amount) AS total, count(*) AS n FROM base GROUP BY customer HAVING n > 1\n");
+    const good = await log.next("compiled");
+    expect(good.ok).toBe(true);
+    expect(good.filesRead).toEqual(["models/by_customer.sql"]);
+    const end = await log.next("run-end");
+    expect(end.result.ok).toBe(true);
+    expect(ran(end)).toContain("by_customer:ok");
+  });
+
+  it("a save during a run cancels it (nothing committed) and starts a new run", async () => {
+    const dir = await writeWatchProject("watch-cancel");
+    const log = new EventLog();
+    handle = await startWatch({ projectDir: dir, ref: "dev-test" }, log);
+    const first = await log.next("run-end");
+    const lake = () => openLake({ lake: ".bp/lake" }, dir);
+    const headAfterFirst = first.result.commit;
+    expect(headAfterFirst).not.toBeNull();
+
+    // top_customers (materialized) now takes minutes: a long run.
+    writeFile(dir, "models/top_customers.sql", "-- bp: materialize = true\nSELECT customer, total + (SELECT count(*) FROM range(100000000000)) AS total FROM by_customer\n");
+    await log.next("run", (e) => e.event.type === "node-start" && e.event.name === "top_customers");
+    const slowStarted = performance.now();
+
+    writeFile(dir, "models/top_customers.sql", "-- bp: materialize = true\nSELECT customer, total * 2 AS total FROM by_customer ORDER BY total DESC LIMIT 3\n");
+    await log.next("cancelling");
+    const cancelled = await log.next("run-end");
+    expect(cancelled.result.cancelled).toBe(true);
+    expect(cancelled.result.commit).toBeNull();
+    expect(performance.now() - slowStarted).toBeLessThan(10_000);
+    {
+      const l = lake();
+      try {
+        // Nothing of the cancelled run reached the branch.
+        expect(await l.headId("dev-test")).toBe(headAfterFirst);
+      } finally {
+        l.close();
+      }
+    }
+    const next = await log.next("run-end");
+    expect(next.result.ok).toBe(true);
+    expect(next.result.commit).not.toBeNull();
+    const top = next.result.nodes.find((n) => n.name === "top_customers")!;
+    expect(top.rows).toBe(3);
+    const l = lake();
+    try {
+      expect(await l.headId("dev-test")).toBe(next.result.commit);
+      // No run branch left behind by the cancelled run.
+      expect((await l.branches()).map((b) => b.name).filter((n) => n.startsWith("_bp_run_"))).toEqual([]);
+    } finally {
+      l.close();
+    }
+  });
+
+  it("builds on dev-<user> by default, never on the project's branch", async () => {
+    const dir = await writeWatchProject("watch-branch");
+    const log = new EventLog();
+    handle = await startWatch({ projectDir: dir }, log);
+    const watching = await log.next("watching");
+    expect(watching.branch).toMatch(/^dev-[A-Za-z0-9_-]+$/);
+    const end = await log.next("run-end");
+    expect(end.result.branch).toBe(watching.branch);
+    const l = openLake({ lake: ".bp/lake" }, dir);
+    try {
+      expect((await l.head("main"))!.tables).not.toHaveProperty("top_customers");
+      expect((await l.head(watching.branch))!.tables).toHaveProperty("top_customers");
+    } finally {
+      l.close();
+    }
+  });
+
+  it("a second save within chokidar's 50 ms change window is not lost", async () => {
+    const dir = await writeWatchProject("watch-burst");
+    const log = new EventLog();
+    handle = await startWatch({ projectDir: dir, ref: "dev-test", debounceMs: 5 }, log);
+    await log.next("run-end");
+    writeFile(dir, "models/big_orders.sql", "SELECT id, amount FROM base WHERE amount > 10\n");
+    await new Promise((r) => setTimeout(r, 25));
+    writeFile(dir, "models/big_orders.sql", "SELECT id, amount FROM base WHERE amount > 140\n");
+    // Whatever runs in between, the last run builds the last text: ids 94..99 have amount > 140.
+    const end = await log.next("run-end", (e) => e.result.nodes.find((n) => n.name === "big_orders")?.rows === 6, 30_000);
+    expect(end.result.ok).toBe(true);
+  });
+});
