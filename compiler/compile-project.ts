@@ -5,7 +5,7 @@
 import { createHash } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
-import { bindSchemas } from "./bind-schemas.js";
+import { bindSchemas, type BindMemo } from "./bind-schemas.js";
 import { diagnostic, didYouMean, hasErrors, sortDiagnostics, type Diagnostic } from "./diagnostics.js";
 import { discoverModels, type ModelFile } from "./discover-models.js";
 import { readModels, resolveReferences, type LogicalModel } from "./logical-plan.js";
@@ -89,6 +89,8 @@ export interface CompileTools {
   /** readModels (logical-plan.ts) of these files, all of the project's readable model files. */
   readModels(files: readonly ModelFile[], vars: Readonly<Record<string, VarValue>>, parser: SqlParser): Promise<{ models: LogicalModel[]; diagnostics: Diagnostic[] }>;
   arrow(): ArrowHandoff;
+  /** Clean bindings kept between compiles (see BindMemo); none by default. */
+  bindMemo?(): BindMemo | undefined;
 }
 
 /** The compile's stages (see CONTEXT.md) with the given tools. */
@@ -143,7 +145,8 @@ export async function compileStages(options: CompileOptions, tools: CompileTools
     );
     diagnostics.push(...graphDiagnostics);
     const arrow = tools.arrow();
-    const { bound, diagnostics: bindDiagnostics } = await bindSchemas(logical, sql.scratch, { arrow, sequential: options.bindSequentially === true });
+    const memo = tools.bindMemo?.();
+    const { bound, diagnostics: bindDiagnostics } = await bindSchemas(logical, sql.scratch, { arrow, sequential: options.bindSequentially === true, ...(memo ? { memo } : {}) });
     arrow.save();
     diagnostics.push(...bindDiagnostics);
     const unbound = [...logical.models.keys()].filter((name) => !bound.has(name));

@@ -7,8 +7,10 @@
  *  - each model file's reading (template, header, DuckDB parse; a TS model's static read), keyed by
  *    the file's path and text and, for SQL, the vars: only new and changed files are read again;
  *  - bp_project.yml's reading, by text.
- * References, pins, binding and the physical plan are computed again each time: they depend on
- * every model and on the lake's head, and cost a few ms per hundred models.
+ *  - each model's clean binding (BindMemo), keyed by its text and its inputs' schemas: only models
+ *    that changed, or whose inputs' schemas changed, are bound again.
+ * References, pins and the physical plan are computed again each time: they depend on every model
+ * and on the lake's head, and cost a few ms per hundred models.
  */
 import { createHash } from "node:crypto";
 import path from "node:path";
@@ -19,6 +21,7 @@ import { readModels, type LogicalModel } from "./logical-plan.js";
 import { parseProjectConfigCached } from "./project-config.js";
 import { CACHE_DIR } from "./project-cache.js";
 import { ARROW_TYPES_CACHE_FILE, ArrowHandoff } from "./arrow-handoff.js";
+import { BindMemo } from "./bind-schemas.js";
 import { FUNCTION_TRAITS_CACHE_FILE, openSqlTools, type SqlTools } from "./sql/index.js";
 import { TS_READ_CACHE_DIR, TsReadCache } from "./ts/read-cache.js";
 import { setTypeScriptCodeCacheDir, saveTypeScriptCodeCache } from "./ts/load-typescript.js";
@@ -33,6 +36,8 @@ interface FileReading {
 export interface IncrementalStats {
   readonly filesRead: readonly string[];
   readonly filesReused: number;
+  /** Models whose binding was reused (their text and inputs' schemas unchanged). */
+  readonly bindsReused: number;
   readonly seconds: number;
 }
 
@@ -45,6 +50,7 @@ export class IncrementalCompiler {
   private readonly configs = new Map<string, ReturnType<typeof parseProjectConfigCached>>();
   private sql: Promise<SqlTools> | undefined;
   private readonly arrow: ArrowHandoff;
+  private readonly bindMemo = new BindMemo();
   private readonly tsCache: TsReadCache | undefined;
   private readonly cacheDir: string | undefined;
   private closed = false;
@@ -126,8 +132,11 @@ export class IncrementalCompiler {
         };
       },
       arrow: () => this.arrow,
+      bindMemo: () => this.bindMemo,
     });
-    return { ...result, stats: { filesRead, filesReused: reused, seconds: (performance.now() - t0) / 1000 } };
+    const bindsReused = this.bindMemo.hits;
+    this.bindMemo.endCompile();
+    return { ...result, stats: { filesRead, filesReused: reused, bindsReused, seconds: (performance.now() - t0) / 1000 } };
   }
 
   /** The branch sources are read from (and the plan commits to). */

@@ -126,4 +126,28 @@ describe("bp watch session", () => {
     const end = await log.next("run-end", (e) => e.result.nodes.find((n) => n.name === "big_orders")?.rows === 6, 30_000);
     expect(end.result.ok).toBe(true);
   });
+
+  it("with the output cache: a leaf edit runs only that model, an upstream edit runs it and its downstream", async () => {
+    const dir = await writeWatchProject("watch-cache");
+    const log = new EventLog();
+    handle = await startWatch({ projectDir: dir, ref: "dev-test" }, log);
+    const first = await log.next("run-end");
+    expect(first.result.ok).toBe(true);
+    const models = (e: { result: { nodes: readonly { kind: string; name: string; status: string }[] } }) =>
+      Object.fromEntries(e.result.nodes.filter((n) => n.kind === "sql" || n.kind === "ts").map((n) => [n.name, n.status]));
+
+    writeFile(dir, "models/big_orders.sql", "SELECT id, amount FROM base WHERE amount > 100\n");
+    const leaf = await log.next("run-end");
+    expect(models(leaf)).toEqual({ base: "cached", big_orders: "ok", by_customer: "cached", top_customers: "cached", scored: "cached", score_summary: "cached" });
+    expect(ran(leaf)).toEqual(["big_orders:ok"]);
+    // The preview of the model that ran: its first rows.
+    const big = leaf.changed.find((n) => n.name === "big_orders")!;
+    expect(big.rows).toBe(33);
+    expect(big.preview?.columns).toEqual(["id", "amount"]);
+    expect(big.preview?.rows).toHaveLength(5);
+
+    writeFile(dir, "models/by_customer.sql", "SELECT customer, sum(amount) + 1 AS total, count(*) AS n FROM base GROUP BY customer\n");
+    const upstream = await log.next("run-end");
+    expect(models(upstream)).toEqual({ base: "cached", big_orders: "cached", by_customer: "ok", top_customers: "ok", scored: "ok", score_summary: "ok" });
+  });
 });

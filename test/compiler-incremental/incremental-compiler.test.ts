@@ -35,10 +35,16 @@ describe("IncrementalCompiler", () => {
     expect(first.stats.filesRead).toHaveLength(6);
     expect({ plan: first.plan, diagnostics: first.diagnostics }).toEqual(await fresh(dir));
 
-    // Nothing changed: nothing read again.
-    await step(() => {}, []);
+    // Nothing changed: nothing read or bound again.
+    const same = await step(() => {}, []);
+    expect(same.stats.bindsReused).toBe(6);
+    // A leaf changed: only it is read and bound again.
+    const leaf = await step(() => writeFile(dir, "models/score_summary.sql", "SELECT count(*) AS customers, min(score) AS worst FROM scored\n"), ["models/score_summary.sql"]);
+    expect(leaf.stats.bindsReused).toBe(5);
     // Change a column of an upstream model: only its file is read; downstream schemas follow.
-    await step(() => writeFile(dir, "models/base.sql", "SELECT id, customer, amount, amount * 2 AS doubled FROM orders\n"), ["models/base.sql"]);
+    const upstream = await step(() => writeFile(dir, "models/base.sql", "SELECT id, customer, amount, amount * 2 AS doubled FROM orders\n"), ["models/base.sql"]);
+    // base's schema changed: its readers are bound again (by_customer's output is the same, so scored and below are not).
+    expect(upstream.stats.bindsReused).toBe(3);
     await step(() => writeFile(dir, "models/big_orders.sql", "SELECT id, doubled FROM base WHERE amount > 50\n"), ["models/big_orders.sql"]);
     // Add a model reading another.
     const added = await step(() => writeFile(dir, "models/new_leaf.sql", "SELECT customer FROM top_customers\n"), ["models/new_leaf.sql"]);
