@@ -176,6 +176,12 @@ async function bindBatched(logical: LogicalPlan, scratch: ScratchCatalog, arrow:
     if (key !== undefined && step.model && step.diagnostics.length === 0) memo!.set(key, step.model);
   };
   const read = new Set(logical.order.flatMap((name) => [...logical.resolved.get(name)!.values()].filter((r) => r.kind === "model").map((r) => r.name)));
+  // Tables of bound models are created when a later bind needs them: with a memo, a level whose
+  // models were all kept binds nothing and needs none.
+  const pending: ScratchTable[] = [];
+  const flush = async () => {
+    if (pending.length > 0) await scratch.addTables(pending.splice(0));
+  };
   for (const level of dependencyLevels(logical)) {
     const batch: { name: string; model: LogicalSqlModel; input: BindModelInput }[] = [];
     for (const name of level) {
@@ -195,15 +201,20 @@ async function bindBatched(logical: LogicalPlan, scratch: ScratchCatalog, arrow:
       const model = logical.models.get(name)!;
       const input = model.kind === "sql" ? bindInput(model, logical, state.schemas) : undefined;
       if (model.kind === "sql" && input) batch.push({ name, model, input });
-      else record(name, await bindAlone(name, state, scratch));
+      else {
+        await flush();
+        record(name, await bindAlone(name, state, scratch));
+      }
     }
+    if (batch.length > 0) await flush();
     const clean = await scratch.bindCleanModels(batch.map((b) => b.input));
     for (const [k, { name, model }] of batch.entries()) {
       const b = clean[k];
+      if (!b) await flush();
       record(name, b ? { model: boundSql(model, logical, b), diagnostics: [] } : await bindAlone(name, state, scratch));
     }
     // Only models that another model reads need a table to bind against.
-    await scratch.addTables(level.filter((name) => read.has(name)).flatMap((name) => state.table(name)));
+    pending.push(...level.filter((name) => read.has(name)).flatMap((name) => state.table(name)));
   }
   return (await replayWithDiagnostics(state, scratch)) ? state : undefined;
 }

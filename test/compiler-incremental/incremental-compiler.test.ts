@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { compileProject } from "../../compiler/compile-project.js";
 import { IncrementalCompiler } from "../../compiler/incremental-compiler.js";
+import { importSql, writeProject } from "../helpers/temp-project.js";
 import { removeFile, writeFile, writeWatchProject } from "../helpers/watch-project.js";
 
 /** The plan and diagnostics of a fresh compileProject of the folder as it is now. */
@@ -77,5 +78,42 @@ describe("IncrementalCompiler", () => {
     const r = await compiler.compile();
     expect(r.stats.filesRead).toEqual([]);
     expect({ plan: r.plan, diagnostics: r.diagnostics }).toEqual(await fresh(dir, "main"));
+  });
+});
+
+describe("IncrementalCompiler on a generated 60-model project", () => {
+  it("gives a fresh compile's plan after each of a series of edits", async () => {
+    const { syntheticModels } = (await import("../../bench/lib/synthetic-models.mjs")) as { syntheticModels: (n: number) => [string, string][] };
+    const models = syntheticModels(60);
+    const dir = writeProject(Object.fromEntries(models.map(([n, sql]) => [`models/${n}.sql`, `${sql}\n`])), "incremental-many");
+    await importSql(dir, "src", "SELECT i::BIGINT AS id, 'g' || (i % 5) AS grp, (i % 100)::DOUBLE AS val, TIMESTAMP '2023-01-01' + INTERVAL (i) MINUTE AS ts FROM range(100) t(i)");
+    const compiler = new IncrementalCompiler({ projectDir: dir });
+    try {
+      const check = async () => {
+        const r = await compiler.compile();
+        expect({ plan: r.plan, diagnostics: r.diagnostics }).toEqual(await fresh(dir));
+        return r;
+      };
+      expect((await check()).plan).not.toBeNull();
+      // A chain head gains a column and changes a type: everything downstream sees new schemas.
+      writeFile(dir, "models/m00010.sql", "SELECT id, grp, val::FLOAT AS val, ts, id % 3 AS extra FROM src WHERE val > 3\n");
+      await check();
+      // A model in the middle of a chain is deleted (its readers report BP0102), then comes back.
+      const text = models.find(([n]) => n === "m00025")![1];
+      removeFile(dir, "models/m00025.sql");
+      expect((await check()).plan).toBeNull();
+      writeFile(dir, "models/m00025.sql", `${text}\n`);
+      expect((await check()).stats.bindsReused).toBeGreaterThan(0);
+      // A new model reading two others, and a type error in another.
+      writeFile(dir, "models/zz_join.sql", "SELECT a.id, a.val + b.val AS v FROM m00033 a JOIN m00047 b USING (id)\n");
+      writeFile(dir, "models/m00050.sql", "SELECT id, grp, vall AS val, ts FROM src\n");
+      expect((await check()).plan).toBeNull();
+      writeFile(dir, "models/m00050.sql", "SELECT id, grp, val + 1 AS val, ts FROM src\n");
+      const last = await check();
+      expect(last.plan).not.toBeNull();
+      expect(last.stats.filesRead).toEqual(["models/m00050.sql"]);
+    } finally {
+      await compiler.close();
+    }
   });
 });
