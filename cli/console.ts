@@ -65,6 +65,10 @@ export function liveRunPrinter(out: Out, total: number, options: { verbose?: boo
         if (r.status === "ok") {
           const fetched = r.fetch === undefined ? "" : ` ${fetchText(r.fetch)}`;
           out.info(`${progress()} ${pc.green("ok")}    ${r.name} ${pc.dim(`(${KIND_LABEL[r.kind]})`)}${r.rows !== null ? ` ${plural(r.rows, "row")}` : ""}${fetched} ${pc.dim(`${r.seconds.toFixed(2)}s`)}`);
+        } else if (r.status === "cached") {
+          if (r.kind === "ts" || r.kind === "sql" || r.kind === "materialize") {
+            out.info(`${progress()} ${pc.blue("cached")} ${r.name} ${pc.dim(`(${KIND_LABEL[r.kind]})`)}${r.rows !== null ? ` ${plural(r.rows, "row")}` : ""}`);
+          }
         } else if (r.status === "failed") {
           out.error(`${progress()} ${pc.red("FAILED")} ${r.name} ${pc.dim(`(${KIND_LABEL[r.kind]})`)}`);
           out.error(indent(failureText(r)));
@@ -114,12 +118,12 @@ export function failureText(r: NodeResult): string {
 }
 
 export function printRunSummary(out: Out, run: RunResult, options: { verbose?: boolean } = {}): void {
-  const rows = run.nodes.filter((n) => n.kind !== "scan" || n.status !== "ok");
+  const rows = run.nodes.filter((n) => n.kind !== "scan" || (n.status !== "ok" && n.status !== "cached"));
   const nameWidth = Math.max(5, ...rows.map((n) => n.name.length));
   out.info("");
   out.info(pc.bold(`${"node".padEnd(nameWidth)}  kind   status    ${"rows".padStart(12)}  seconds`));
   for (const n of rows) {
-    const status = n.status === "ok" ? pc.green("OK     ") : n.status === "failed" ? pc.red("FAILED ") : pc.yellow("SKIPPED");
+    const status = n.status === "ok" ? pc.green("OK     ") : n.status === "cached" ? pc.blue("CACHED ") : n.status === "failed" ? pc.red("FAILED ") : pc.yellow("SKIPPED");
     out.info(`${n.name.padEnd(nameWidth)}  ${KIND_LABEL[n.kind].padEnd(5)}  ${status}  ${(n.rows === null ? "-" : formatCount(n.rows)).padStart(12)}  ${n.seconds.toFixed(2).padStart(7)}`);
   }
   if (options.verbose && run.edges.length > 0) {
@@ -130,9 +134,10 @@ export function printRunSummary(out: Out, run: RunResult, options: { verbose?: b
   if (run.edges.length > 0) out.info(dataMovementLine(run.edges));
   const failed = run.nodes.filter((n) => n.status === "failed").length;
   const skipped = run.nodes.filter((n) => n.status === "skipped").length;
+  const cached = run.nodes.filter((n) => n.status === "cached").length;
   const verdict = run.cancelled ? pc.yellow("cancelled") : run.ok ? pc.green("build succeeded") : pc.red("build failed");
   out.info(
-    `${verdict} in ${run.seconds.toFixed(2)}s: ${run.nodes.length - failed - skipped} ok, ${failed} failed, ${skipped} skipped` +
+    `${verdict} in ${run.seconds.toFixed(2)}s: ${run.nodes.length - failed - skipped - cached} ok, ${cached} cached, ${failed} failed, ${skipped} skipped` +
       (run.commit ? `; committed ${run.commit.slice(0, 12)} to ${run.branch}` : run.ok ? "" : `; nothing committed to ${run.branch}`),
   );
   if (run.keptBranch) {

@@ -51,6 +51,7 @@ export function createProgram(setExit: (code: number) => void): Command {
     .option("--keep-failed <bool>", "keep the temporary branch of a failed run for inspection (true|false)", (v) => bool(v, "--keep-failed"), true)
     .option("-t, --threads <n>", "nodes to run at once (default: number of cores)", (v) => positiveInt(v, "--threads"))
     .option("--duckdb-memory <size>", "DuckDB's memory limit before it spills to disk: 4GB, 512MiB or 40% (default 50% of RAM)")
+    .option("--no-cache", "run every node: do not reuse cached outputs (nor store new ones); a materialized table is written again")
     .option("-v, --verbose", "print every edge's data movement and debug lines (DuckDB and shared-memory settings)")
     .addOption(json)
     .action(async (opts) => setExit(await (await import("./commands/build.js")).buildCommand(opts)));
@@ -166,17 +167,27 @@ export function createProgram(setExit: (code: number) => void): Command {
     .addOption(json)
     .action(async (from: string, to: string, opts) => setExit(await (await import("./commands/diff.js")).diffCommand(from, to, opts)));
 
-  const cache = program.command("cache").description("the local scan cache of an S3 lake: footers and column chunks of remote data files");
+  const cache = program
+    .command("cache")
+    .description("the project's local caches: model outputs kept by cache key (reused by bp build), and the scan cache of an S3 lake");
+  const which = [
+    new Option("--outputs", "only the output cache (.bp/cache/outputs: model outputs by cache key)"),
+    new Option("--scans", "only the scan cache of an S3 lake (footers and column chunks of remote data files)"),
+  ];
   cache
     .command("ls", { isDefault: true })
-    .description("list the cached data files: bytes cached, file size, columns held completely, last use")
+    .description("list cached outputs (node, key, rows, size, last use) and cached data files (bytes cached, columns held, last use)")
     .addOption(projectDir)
+    .addOption(which[0]!)
+    .addOption(which[1]!)
     .addOption(json)
     .action(async (opts) => setExit(await (await import("./commands/cache.js")).cacheLsCommand(opts)));
   cache
     .command("clean")
-    .description("empty the scan cache (data files are immutable, so it only costs re-fetching)")
+    .description("empty the caches: the next build runs every model again; scans re-fetch what they read")
     .addOption(projectDir)
+    .addOption(which[0]!)
+    .addOption(which[1]!)
     .addOption(json)
     .action(async (opts) => setExit(await (await import("./commands/cache.js")).cacheCleanCommand(opts)));
 

@@ -157,6 +157,7 @@ export async function compileStages(options: CompileOptions, tools: CompileTools
     const plan = buildPhysicalPlan(logical, bound, {
       projectName: config.name,
       contentHash: contentHash(projectDir, configText, discovered.folderFiles, discovered.models),
+      helpersHash: helpersHash(projectDir, discovered.folderFiles, discovered.models),
       lake: config.lake,
       ...(isS3Lake(config.lake) ? { s3: config.s3 ?? {} } : {}),
       branch,
@@ -168,6 +169,14 @@ export async function compileStages(options: CompileOptions, tools: CompileTools
   } finally {
     lake.close();
   }
+}
+
+/** sha256 over the files under models/ that are not models (helper modules a TS model may import). */
+function helpersHash(projectDir: string, folderFiles: readonly string[], models: readonly ModelFile[]): string {
+  const isModel = new Set(models.map((m) => m.file));
+  const hash = createHash("sha256");
+  for (const file of folderFiles) if (!isModel.has(file)) hash.update(`${file}\0`).update(readFileSync(path.join(projectDir, file))).update("\0\0");
+  return hash.digest("hex");
 }
 
 /**

@@ -9,6 +9,7 @@ import type { ModelFile } from "./discover-models.js";
 import { findCycles, topologicalOrder } from "./graph.js";
 import type { SourceLocation } from "./plan-types.js";
 import { parseModelsSql, parseSqlHeader, renderSqlTemplate, type ParsedSql, type RenderedSql, type SqlHeader, type SqlParser } from "./sql/index.js";
+import { sqlAstHash } from "./sql/sql-ast-hash.js";
 import type { TsModelSettings } from "./ts/read-ts-model.js";
 import { readTs, type TsReadCache } from "./ts/read-cache.js";
 import type { VarValue } from "./vars.js";
@@ -47,6 +48,8 @@ export interface LogicalSqlModel extends LogicalModelBase {
   /** The SELECT after template rendering. */
   readonly sql: string;
   readonly toSourceOffset: (renderedOffset: number) => number;
+  /** sha256 of DuckDB's parse tree without source positions: comments and whitespace do not change it. */
+  readonly astHash: string;
   /**
    * DuckDB's parse of `sql`, kept when the model may read a source (a reference that is not a model
    * of the project) so that pushdown does not parse it again; other models drop the tree early.
@@ -129,7 +132,7 @@ export async function readModels(
   const texts = sql.map(({ f, rendered }) => ({ file: f.file, sourceText: f.text, rendered: rendered.sql, toSourceOffset: rendered.toSourceOffset }));
   const parses = await parseModelsSql(parser.conn, texts, {
     sideConn: parser.sideConn,
-    keep: (p) => ({ diagnostics: p.diagnostics, tableRefs: p.tableRefs, tree: mayReadSource(p) ? p : undefined }),
+    keep: (p) => ({ diagnostics: p.diagnostics, tableRefs: p.tableRefs, astHash: sqlAstHash(p.ast), tree: mayReadSource(p) ? p : undefined }),
   });
   sql.forEach(({ slot, f, header, rendered }, i) => {
     const parsed = parses[i]!;
@@ -147,6 +150,7 @@ export async function readModels(
       pins: header.refs.map((r) => ({ table: r.table, ref: r.ref, at: { file: f.file, line: r.line, column: r.column } })),
       sql: rendered.sql,
       toSourceOffset: rendered.toSourceOffset,
+      astHash: parsed.astHash,
       ...(parsed.tree ? { parsed: parsed.tree } : {}),
     };
   });

@@ -4,6 +4,7 @@
  * rows), one node per model, one materialize node per materialized model, and the transport of
  * every edge. Output is deterministic: same project, same bytes.
  */
+import { withCacheKeys, type Unkeyed } from "./cache-keys.js";
 import { compareText } from "./diagnostics.js";
 import type { BoundModel, InputRead } from "./bind-schemas.js";
 import { topologicalOrder } from "./graph.js";
@@ -35,10 +36,13 @@ export interface PhysicalPlanInput {
   readonly sourceCommit: string | null;
   /** Sources pinned to a ref by their models (by source name): the ref as written and its commit. */
   readonly scanRefs?: ReadonlyMap<string, { readonly ref: string; readonly commit: string }>;
+  /** sha256 of the non-model files under models/ (helpers a TS model may import), for cache keys. */
+  readonly helpersHash: string;
 }
 
+
 export function buildPhysicalPlan(logical: LogicalPlan, bound: ReadonlyMap<string, BoundModel>, meta: PhysicalPlanInput): Plan {
-  const nodes: PlanNode[] = [];
+  const nodes: Unkeyed<PlanNode>[] = [];
   const edges: PlanEdge[] = [];
   const idOf = (read: Pick<InputRead, "table" | "from">) => (read.from === "source" ? nodeIds.scan(read.table) : nodeIds.model(read.table));
 
@@ -54,7 +58,7 @@ export function buildPhysicalPlan(logical: LogicalPlan, bound: ReadonlyMap<strin
     for (const r of reads) for (const c of [...(r.columns ?? []), ...r.filterColumns]) needed.add(c.toLowerCase());
     const schema = entry.schema.filter((c) => all || needed.has(c.name.toLowerCase()));
     const filters = reads.some((r) => r.filter === null) ? [] : [...new Set(reads.map((r) => r.filter!))].sort();
-    const scan: ScanNode = {
+    const scan: Unkeyed<ScanNode> = {
       kind: "scan",
       id: nodeIds.scan(table),
       table,
@@ -75,7 +79,7 @@ export function buildPhysicalPlan(logical: LogicalPlan, bound: ReadonlyMap<strin
     const model = logical.models.get(m.name)!;
     const id = nodeIds.model(m.name);
     if (model.kind === "sql") {
-      const node: SqlNode = {
+      const node: Unkeyed<SqlNode> = {
         kind: "sql",
         id,
         name: m.name,
@@ -91,7 +95,7 @@ export function buildPhysicalPlan(logical: LogicalPlan, bound: ReadonlyMap<strin
       for (const r of m.reads) edges.push({ from: idOf(r), to: id, transport: r.from === "model" && kindOf.get(r.table) === "ts" ? "shm-to-duckdb" : "duckdb" });
     } else {
       const inputs: TsInput[] = m.reads.map((r) => ({ param: r.param!, table: r.table, from: idOf(r), columns: r.columns, filter: r.filter }));
-      const node: TsNode = {
+      const node: Unkeyed<TsNode> = {
         kind: "ts",
         id,
         name: m.name,
@@ -108,7 +112,7 @@ export function buildPhysicalPlan(logical: LogicalPlan, bound: ReadonlyMap<strin
       for (const r of m.reads) edges.push({ from: idOf(r), to: id, transport: tsEdgeTransport(r, kindOf), param: r.param! });
     }
     if (model.materialize) {
-      const mat: MaterializeNode = { kind: "materialize", id: nodeIds.materialize(m.name), table: m.name, from: id };
+      const mat: Unkeyed<MaterializeNode> = { kind: "materialize", id: nodeIds.materialize(m.name), table: m.name, from: id };
       nodes.push(mat);
       edges.push({ from: id, to: mat.id, transport: model.kind === "ts" ? "shm-to-duckdb" : "duckdb-to-parquet" });
     }
@@ -122,6 +126,9 @@ export function buildPhysicalPlan(logical: LogicalPlan, bound: ReadonlyMap<strin
   )!;
   const position = new Map(order.map((id, i) => [id, i]));
   nodes.sort((a, b) => position.get(a.id)! - position.get(b.id)!);
+  const sqlAstHash = new Map<string, string>();
+  for (const m of logical.models.values()) if (m.kind === "sql") sqlAstHash.set(m.name, m.astHash);
+  const keyed = withCacheKeys(nodes, { sqlAstHash, helpersHash: meta.helpersHash });
   edges.sort((a, b) => compareText(a.from, b.from) || compareText(a.to, b.to) || compareText(a.param ?? "", b.param ?? ""));
 
   return {
@@ -134,7 +141,7 @@ export function buildPhysicalPlan(logical: LogicalPlan, bound: ReadonlyMap<strin
       branch: meta.branch,
       vars: sortedRecord(meta.vars),
     },
-    nodes,
+    nodes: keyed,
     edges,
   };
 }

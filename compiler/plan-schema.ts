@@ -8,10 +8,12 @@ import { PLAN_VERSION, type Plan } from "./plan-types.js";
 const column = z.object({ name: z.string(), type: z.string() });
 const at = z.object({ file: z.string(), line: z.number().int(), column: z.number().int() });
 const nodeId = z.string().min(1);
+const cacheKey = z.string().regex(/^[0-9a-f]{64}$/);
 
 const scan = z.object({
   kind: z.literal("scan"),
   id: nodeId,
+  cacheKey,
   table: z.string(),
   columns: z.array(z.string()),
   filter: z.string().nullable(),
@@ -23,6 +25,7 @@ const scan = z.object({
 const sql = z.object({
   kind: z.literal("sql"),
   id: nodeId,
+  cacheKey,
   name: z.string(),
   at,
   description: z.string().nullable(),
@@ -35,6 +38,7 @@ const sql = z.object({
 const ts = z.object({
   kind: z.literal("ts"),
   id: nodeId,
+  cacheKey,
   name: z.string(),
   at,
   description: z.string().nullable(),
@@ -47,7 +51,7 @@ const ts = z.object({
   memoryMb: z.number().positive(),
   packages: z.record(z.string()),
 });
-const materialize = z.object({ kind: z.literal("materialize"), id: nodeId, table: z.string(), from: nodeId });
+const materialize = z.object({ kind: z.literal("materialize"), id: nodeId, cacheKey, table: z.string(), from: nodeId });
 
 const planSchema = z.object({
   planVersion: z.literal(PLAN_VERSION),

@@ -4,7 +4,7 @@
  * Every node kind is a member of the `PlanNode` union keyed on `kind`.
  */
 
-export const PLAN_VERSION = 2 as const;
+export const PLAN_VERSION = 3 as const;
 
 /** A column as DuckDB names its type (`BIGINT`, `VARCHAR`, `DECIMAL(18,3)`, `TIMESTAMP`...). */
 export interface ColumnSchema {
@@ -23,6 +23,11 @@ export interface SourceLocation {
 export interface ScanNode {
   readonly kind: "scan";
   readonly id: string; // `scan:<table>`
+  /**
+   * What the node's output depends on, hashed (compiler/cache-keys.ts): equal keys, equal tables.
+   * The runtime skips a node whose key matches an output it kept (runtime/output-cache/).
+   */
+  readonly cacheKey: string;
   readonly table: string;
   /** Union of the columns every consumer needs, in the table's column order. */
   readonly columns: readonly string[];
@@ -45,6 +50,11 @@ export interface ScanNode {
 export interface SqlNode {
   readonly kind: "sql";
   readonly id: string; // `model:<name>`
+  /**
+   * What the node's output depends on, hashed (compiler/cache-keys.ts): equal keys, equal tables.
+   * The runtime skips a node whose key matches an output it kept (runtime/output-cache/).
+   */
+  readonly cacheKey: string;
   readonly name: string;
   readonly at: SourceLocation;
   readonly description: string | null;
@@ -76,6 +86,11 @@ export interface TsInput {
 export interface TsNode {
   readonly kind: "ts";
   readonly id: string; // `model:<name>`
+  /**
+   * What the node's output depends on, hashed (compiler/cache-keys.ts): equal keys, equal tables.
+   * The runtime skips a node whose key matches an output it kept (runtime/output-cache/).
+   */
+  readonly cacheKey: string;
   readonly name: string;
   readonly at: SourceLocation;
   readonly description: string | null;
@@ -94,6 +109,11 @@ export interface TsNode {
 export interface MaterializeNode {
   readonly kind: "materialize";
   readonly id: string; // `materialize:<name>`
+  /**
+   * What the node's output depends on, hashed (compiler/cache-keys.ts): equal keys, equal tables.
+   * The runtime skips a node whose key matches an output it kept (runtime/output-cache/).
+   */
+  readonly cacheKey: string;
   readonly table: string;
   readonly from: string;
 }

@@ -35,6 +35,8 @@ export interface RunContext {
   readonly tsOutputs: Map<string, RunFile>;
   /** Lake data files written by materialize nodes, by table. */
   readonly written: Map<string, TableEntry>;
+  /** Tables committed again as an earlier commit wrote them (same run key): their files are not this run's. */
+  readonly relinked: Map<string, TableEntry>;
   /** What crossed each edge so far, by `edgeKey`. */
   readonly edgeResults: Map<string, EdgeResult>;
   /** Files (or loads, `load:<node>`) whose bytes an edge record already counts. */
@@ -44,6 +46,10 @@ export interface RunContext {
   /** Exports of DuckDB tables to Arrow IPC files, memoized by (table, columns, filter). */
   readonly exports: Map<string, Promise<RunFile>>;
   withConnection<T>(fn: (conn: DuckDBConnection) => Promise<T>): Promise<T>;
+  /** Each node's run key (runtime/output-cache/reuse-plan.ts): stored with materialized tables. */
+  readonly runKeys: ReadonlyMap<string, string>;
+  /** False for a node the run reuses instead of running (its output cached). */
+  willRun(nodeId: string): boolean;
 }
 
 export function edgeKey(e: { from: string; to: string; param?: string | undefined }): string {

@@ -25,6 +25,13 @@ import type { EdgeResult, NodeResult, RunEvent, RunResult } from "./run-events.j
 import { createShmDir, type ShmDir } from "./shm-dir.js";
 import { TargetMovedError, beginTransaction, commitToRunBranch, dropRunBranch, promote, type ReadTable, type Transaction } from "./run-transaction.js";
 import { TsChildPool } from "./ts-child/warm-pool.js";
+import { parseSize } from "./lake/open-lake.js";
+import { OutputCache } from "./output-cache/store.js";
+import { planReuse, runKeys, type Reuse } from "./output-cache/reuse-plan.js";
+import { keepOutput } from "./output-cache/keep-output.js";
+import { lakeOutputs } from "./output-cache/lake-outputs.js";
+import { restoreOutput } from "./output-cache/restore-output.js";
+import { previewOutput } from "./output-preview.js";
 
 export interface RunOptions {
   readonly projectDir: string;
@@ -118,6 +125,7 @@ async function run(input: Plan, options: RunOptions, threads: number, tsChildren
     throw new StalePlanError(`${stale.join(", ")} changed since the plan was compiled (its code hash differs); recompile with bp compile, or run bp build without --plan`);
   }
   const memoryLimit = duckdbMemoryLimit(options.duckdbMemory);
+  const cache = outputCacheOf(options, path.resolve(options.projectDir));
   // TS children load while the run sets up and the nodes upstream of theirs run.
   tsChildren.expect(tsChildSpecs(plan, options.projectDir));
   const started = performance.now();
@@ -159,6 +167,8 @@ async function run(input: Plan, options: RunOptions, threads: number, tsChildren
   }
 
   const nodesById = new Map(plan.nodes.map((n) => [n.id, n] as const));
+  const keys = new Map<string, string>();
+  const reuse = new Map<string, Reuse>();
   const openConnections = new Set<DuckDBConnection>();
   const outEdges = new Map<string, PlanEdge[]>();
   const inEdges = new Map<string, PlanEdge[]>();
@@ -178,11 +188,14 @@ async function run(input: Plan, options: RunOptions, threads: number, tsChildren
     outEdges,
     tsOutputs: new Map(),
     written: new Map(),
+    relinked: new Map(),
     edgeResults: new Map(),
     counted: new Set(),
     pendingLoads: new Map(),
     exports: new Map(),
     tsChildren,
+    runKeys: keys,
+    willRun: (id) => reuse.get(id)?.run !== false,
     async withConnection<T>(fn: (conn: DuckDBConnection) => Promise<T>): Promise<T> {
       const conn = await db.connect();
       openConnections.add(conn);
@@ -206,14 +219,20 @@ async function run(input: Plan, options: RunOptions, threads: number, tsChildren
   let tx: Transaction | null = null;
   try {
     tx = await beginTransaction(lake, plan.project.branch, runId);
+    for (const [id, key] of runKeys(plan)) keys.set(id, key);
+    const inLake = cache === null ? { head: {}, find: () => null } : await lakeOutputs(lake, tx.base);
+    for (const [id, r] of planReuse(plan, keys, cache, inLake)) reuse.set(id, r);
+    // Only the TS models that run need a process.
+    tsChildren.expect(tsChildSpecs(plan, options.projectDir).filter((s) => reuse.get(`model:${s.model}`)?.run !== false));
     await emitSettings(ctx, spillDir);
-    await schedule(ctx, inEdges, outEdges, threads, results);
-    const allOk = [...results.values()].every((r) => r.status === "ok") && !abort.signal.aborted;
+    await schedule(ctx, inEdges, outEdges, threads, results, { reuse, cache, keys, preview: options.preview ?? 0 });
+    const allOk = [...results.values()].every(succeeded) && !abort.signal.aborted;
     settled = await settle(ctx, tx, allOk, options, author, results);
   } finally {
     options.signal?.removeEventListener("abort", onOuterAbort);
     if (!settled.filesCommitted) await removeWrittenFiles(ctx);
     if (tx !== null && settled.keptBranch === null) await dropRunBranch(lake, tx).catch(() => {});
+    if (cache !== null) evictOutputs(ctx, cache, keys);
     shm.remove();
     db.closeSync();
     rmSync(spillDir, { recursive: true, force: true });
@@ -222,7 +241,7 @@ async function run(input: Plan, options: RunOptions, threads: number, tsChildren
   const commit = settled.commit;
   const nodes = plan.nodes.map((n) => results.get(n.id)!);
   return {
-    ok: nodes.every((r) => r.status === "ok") && !abort.signal.aborted,
+    ok: nodes.every(succeeded) && !abort.signal.aborted,
     runId,
     nodes,
     edges: edgeRecords(plan, ctx, results),
@@ -262,7 +281,8 @@ function edgeRecords(plan: Plan, ctx: NodeContext, results: ReadonlyMap<string, 
   return plan.edges.map((e) => {
     const r = ctx.edgeResults.get(edgeKey(e));
     if (r) return r;
-    const ran = results.get(e.to)?.status !== "skipped" && results.has(e.to);
+    const status = results.get(e.to)?.status;
+    const ran = status === "ok" || status === "failed";
     return {
       from: e.from,
       to: e.to,
@@ -275,13 +295,25 @@ function edgeRecords(plan: Plan, ctx: NodeContext, results: ReadonlyMap<string, 
   });
 }
 
+/** What the scheduler needs of the output cache. */
+interface CacheUse {
+  readonly reuse: ReadonlyMap<string, Reuse>;
+  readonly cache: OutputCache | null;
+  readonly keys: ReadonlyMap<string, string>;
+  /** Rows of each model's output to report (0: none). */
+  readonly preview: number;
+}
+
 async function schedule(
   ctx: NodeContext,
   inEdges: ReadonlyMap<string, readonly PlanEdge[]>,
   outEdges: ReadonlyMap<string, readonly PlanEdge[]>,
   threads: number,
   results: Map<string, NodeResult>,
+  cacheUse: CacheUse,
 ): Promise<void> {
+  /** Outputs being written to the cache; the run waits for them (they need its DuckDB). */
+  const keeping = new Set<Promise<void>>();
   const waitingOn = new Map<string, number>();
   for (const n of ctx.plan.nodes) waitingOn.set(n.id, new Set((inEdges.get(n.id) ?? []).map((e) => e.from)).size);
   const ready: PlanNode[] = ctx.plan.nodes.filter((n) => waitingOn.get(n.id) === 0);
@@ -301,16 +333,31 @@ async function schedule(
 
   const start = (node: PlanNode) => {
     const t0 = performance.now();
-    ctx.emit({ type: "node-start", id: node.id, kind: node.kind, name: nameOf(node) });
-    const p = runNode(ctx, node).then(
-      ({ rows, fetch }) => {
+    const decision = cacheUse.reuse.get(node.id) ?? { run: true };
+    const cacheKey = cacheUse.keys.get(node.id);
+    if (decision.run) ctx.emit({ type: "node-start", id: node.id, kind: node.kind, name: nameOf(node) });
+    else if (node.kind === "ts") ctx.tsChildren.drop(tsChildSpec(ctx.projectDir, node));
+    const work = decision.run ? runNode(ctx, node) : reuseOutput(ctx, node, decision);
+    const p = work.then(
+      async ({ rows, fetch }) => {
+        const model = node.kind === "sql" || node.kind === "ts" ? node : null;
+        if (decision.run && model !== null && cacheUse.cache !== null && cacheKey !== undefined) {
+          const kept = keepOutput(ctx, cacheUse.cache, model, cacheKey, rows).catch((err: unknown) =>
+            ctx.emit({ type: "debug", message: `output of ${model.name} not cached: ${err instanceof Error ? err.message : String(err)}` }),
+          );
+          const tracked = kept.finally(() => keeping.delete(tracked));
+          keeping.add(tracked);
+        }
+        const preview = decision.run && model !== null && cacheUse.preview > 0 ? await previewOutput(ctx, model, cacheUse.preview) : undefined;
         const result: NodeResult = {
           id: node.id,
           kind: node.kind,
           name: nameOf(node),
-          status: "ok",
+          status: decision.run ? "ok" : "cached",
           rows,
           seconds: (performance.now() - t0) / 1000,
+          ...(cacheKey === undefined ? {} : { cacheKey }),
+          ...(preview === undefined ? {} : { preview }),
           ...(fetch === undefined ? {} : { fetch }),
         };
         results.set(node.id, result);
@@ -351,12 +398,54 @@ async function schedule(
     if (running.size > 0) await Promise.race(running);
     else if (ctx.signal.aborted) break;
   }
+  await Promise.all(keeping);
   // Cancelled before they could start.
   for (const n of ctx.plan.nodes) {
     if (results.has(n.id)) continue;
     const result: NodeResult = { id: n.id, kind: n.kind, name: nameOf(n), status: "skipped", rows: null, seconds: 0, skippedBecause: "cancelled" };
     results.set(n.id, result);
     ctx.emit({ type: "node-end", result });
+  }
+}
+
+/** A node the run does not run: its cached output is put in place when a node that runs reads it. */
+async function reuseOutput(ctx: NodeContext, node: PlanNode, decision: Extract<Reuse, { run: false }>): Promise<{ rows: number | null; fetch?: undefined }> {
+  // Committed again as it was: its files belong to an earlier commit (never discarded by this run).
+  if (node.kind === "materialize" && decision.relink !== undefined) ctx.relinked.set(node.table, decision.relink);
+  if (decision.restore !== null && (node.kind === "sql" || node.kind === "ts")) {
+    try {
+      await restoreOutput(ctx, node, decision.restore);
+    } catch (err) {
+      throw new NodeError({ cause: "io", message: `cannot read the cached output of ${node.name}: ${err instanceof Error ? err.message : String(err)}; re-run with --no-cache` });
+    }
+  }
+  return { rows: decision.rows };
+}
+
+/** The run's output cache: RunOptions.cache, BP_OUTPUT_CACHE_MAX_SIZE, else `.bp/cache/outputs` with the default bound. */
+function outputCacheOf(options: RunOptions, projectDir: string): OutputCache | null {
+  if (options.cache === false) return null;
+  const fromEnv = process.env.BP_OUTPUT_CACHE_MAX_SIZE;
+  let maxBytes = options.cache?.maxBytes;
+  if (maxBytes === undefined && fromEnv !== undefined && fromEnv !== "") {
+    try {
+      maxBytes = parseSize(fromEnv);
+    } catch (err) {
+      throw new RunSettingsError(`BP_OUTPUT_CACHE_MAX_SIZE: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+  return new OutputCache(options.cache?.dir ?? path.join(projectDir, ".bp", "cache", "outputs"), maxBytes);
+}
+
+/** Keeps the cache under its bound; entries this run used or wrote stay. */
+function evictOutputs(ctx: NodeContext, cache: OutputCache, keys: ReadonlyMap<string, string>): void {
+  const used = new Set(keys.values());
+  for (const key of used) cache.touch(key);
+  try {
+    const freed = cache.evict(used);
+    if (freed > 0) ctx.emit({ type: "debug", message: `output cache: evicted ${freed} bytes of least recently used outputs (bound ${cache.maxBytes} bytes)` });
+  } catch {
+    // eviction is housekeeping: a failure never fails the run
   }
 }
 
@@ -384,8 +473,8 @@ async function settle(
   author: string | undefined,
   results: Map<string, NodeResult>,
 ): Promise<Settled> {
-  const tables = [...ctx.written.keys()].sort();
-  const put = Object.fromEntries(ctx.written);
+  const tables = [...new Set([...ctx.written.keys(), ...ctx.relinked.keys()])].sort();
+  const put = Object.fromEntries([...ctx.relinked, ...ctx.written]);
   const nothing: Settled = { commit: null, keptBranch: null, rebasedOnto: null, filesCommitted: false };
   const lake = ctx.lake;
   const fail = (message: string, keptBranch: string | null) => {
@@ -433,6 +522,11 @@ async function removeWrittenFiles(ctx: NodeContext): Promise<void> {
   for (const entry of ctx.written.values()) {
     for (const f of entry.files) await ctx.lake.discardDataFile(f.path).catch(() => {});
   }
+}
+
+/** Ran and succeeded, or reused a cached output. */
+function succeeded(r: NodeResult): boolean {
+  return r.status === "ok" || r.status === "cached";
 }
 
 function nameOf(node: PlanNode): string {

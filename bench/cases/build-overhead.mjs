@@ -43,7 +43,7 @@ export async function run({ opts, tmp, log }) {
     label: "build-overhead",
     repeat: opts.repeat,
     warmup: opts.warmup,
-    bp: async () => (await bp(["build", "-p", dir])).seconds,
+    bp: async () => (await bp(["build", "--no-cache", "-p", dir])).seconds,
     baseline: async () => {
       const r = await runNode(["-e", "0"]);
       if (r.code !== 0) throw new Error(`node -e 0 exited ${r.code}`);

@@ -85,7 +85,7 @@ export async function run({ opts, size: rows, tmp, log }) {
     repeat: opts.repeat,
     warmup: opts.warmup,
     bp: async (round) => {
-      const r = await bp(["build", "--json", "-p", dir]);
+      const r = await bp(["build", "--no-cache", "--json", "-p", dir]);
       const result = JSON.parse(r.stdout);
       if (!result.ok) throw new Error(`mixed-pipeline: build not ok: ${r.stdout}`);
       if (round >= 0) {

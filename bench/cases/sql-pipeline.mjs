@@ -60,7 +60,7 @@ export async function run({ opts, size: rows, tmp, log }) {
     });
     return (performance.now() - t0) / 1000;
   };
-  const bpBuild = async () => (await bp(["build", "-p", dir])).seconds;
+  const bpBuild = async () => (await bp(["build", "--no-cache", "-p", dir])).seconds;
 
   const m = await measurePair({ label: "sql-pipeline", repeat: opts.repeat, warmup: opts.warmup, bp: bpBuild, baseline, log });
 

@@ -27,6 +27,8 @@ export interface BuildCommandOptions {
   ref?: string;
   /** Keep the temporary branch of a failed run (default true). */
   keepFailed?: boolean;
+  /** `--no-cache`: run every node, store no output. */
+  cache?: boolean;
 }
 
 export async function buildCommand(opts: BuildCommandOptions): Promise<number> {
@@ -114,6 +116,7 @@ async function build(
       ...(opts.threads ? { threads: opts.threads } : {}),
       ...(opts.duckdbMemory ? { duckdbMemory: opts.duckdbMemory } : {}),
       ...(opts.keepFailed === false ? { keepFailed: false } : {}),
+      ...(opts.cache === false ? { cache: false as const } : {}),
       onEvent: liveRunPrinter(out, plan.nodes.length, { verbose: !!opts.verbose }),
       signal,
       tsChildren,

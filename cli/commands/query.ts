@@ -8,7 +8,7 @@ import { createLakeViews } from "../../runtime/lake/lake-views.js";
 import { createOut, formatCount, textTable } from "../console.js";
 import { withDuckDB } from "../duckdb.js";
 import { openProject } from "../project.js";
-import { columnEncoders } from "../json-values.js";
+import { columnEncoders } from "../../runtime/json-values.js";
 
 export interface QueryCommandOptions {
   projectDir: string;

@@ -17,6 +17,7 @@ export const tableEntrySchema = z
     bytes: count,
     files: z.array(dataFileSchema),
     producedBy: z.string().min(1).optional(),
+    cacheKey: z.string().regex(/^[0-9a-f]{64}$/).optional(),
   })
   .strict();
 

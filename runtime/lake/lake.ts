@@ -126,6 +126,7 @@ function copyEntry(e: TableEntry): TableEntry {
     files: e.files.map((f) => ({ path: f.path, rows: f.rows, bytes: f.bytes })),
   };
   if (e.producedBy !== undefined) copy.producedBy = e.producedBy;
+  if (e.cacheKey !== undefined) copy.cacheKey = e.cacheKey;
   return copy;
 }
 

@@ -26,6 +26,11 @@ export interface TableEntry {
    * tables. Omitted from the commit JSON when absent, so it does not change ids of commits without it.
    */
   producedBy?: string;
+  /**
+   * The run key of the model output written here (runtime/output-cache/): a build whose model has
+   * the same key does not write the table again. Absent for imported tables; omitted when absent.
+   */
+  cacheKey?: string;
 }
 
 /**

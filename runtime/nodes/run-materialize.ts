@@ -13,7 +13,8 @@ export async function runMaterialize(ctx: RunContext, node: MaterializeNode): Pr
   const started = performance.now();
   try {
     const entry = await ctx.withConnection(async (conn) => writeTableToLake(ctx.lake, conn, await lakeSelect(conn, node.table), node.table));
-    const withProducer = { ...entry, producedBy: node.table };
+    const cacheKey = ctx.runKeys.get(node.from);
+    const withProducer = { ...entry, producedBy: node.table, ...(cacheKey === undefined ? {} : { cacheKey }) };
     ctx.written.set(node.table, withProducer);
     const seconds = (performance.now() - started) / 1000;
     // From a TS model, the edge's record already says how its output entered DuckDB: add the write.

@@ -106,9 +106,14 @@ export async function runTs(ctx: NodeContext, node: TsNode): Promise<{ rows: num
   const output = settleFile(ctx, what, { path: outputPath, bytes: result.bytes, location });
   ctx.tsOutputs.set(node.id, output);
 
-  const needsDuckDB = (ctx.outEdges.get(node.id) ?? []).some((e) => e.transport !== "shm");
-  if (needsDuckDB) await loadIntoDuckDB(ctx, node, output);
+  await loadTsOutputIfNeeded(ctx, node, output);
   return { rows: result.rows };
+}
+
+/** Loads a TS model's output into DuckDB when a node that runs reads it there (a SQL model, a filter, a materialization). */
+export async function loadTsOutputIfNeeded(ctx: RunContext, node: TsNode, output: RunFile): Promise<void> {
+  const needsDuckDB = (ctx.outEdges.get(node.id) ?? []).some((e) => e.transport !== "shm" && ctx.willRun(e.to));
+  if (needsDuckDB) await loadIntoDuckDB(ctx, node, output);
 }
 
 function runChild(ctx: NodeContext, node: TsNode, inputs: TsRunJob["inputs"], outputPath: string): Promise<TsRunResult> {

@@ -174,7 +174,7 @@ describe("per-edge records and the data-movement summary", () => {
   });
 
   it("prints the summary without --verbose, but neither the edge table nor debug lines", async () => {
-    const r = await bp(["build", "-p", dir], { env: { BP_SHM_DIR: shm, TMPDIR: tmp } });
+    const r = await bp(["build", "-p", dir, "--no-cache"], { env: { BP_SHM_DIR: shm, TMPDIR: tmp } });
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/data moved: 5 edges, .* through shared memory .*; 1 edge inside DuckDB; 3 tables written to the lake/);
     expect(r.stdout).not.toMatch(/debug:/);
@@ -194,7 +194,7 @@ describe("BP_SHM_LIMIT_BYTES: tables that do not fit go to a disk folder", () =>
     shm = tempDir("shm", SHM_BASE);
     tmp = tempDir("tmp");
     // rates (a few KB) fits; sales (~300 KB as Arrow) and eu's output do not.
-    result = await bp(["build", "-p", dir, "--json", "--threads", "1"], { env: { BP_SHM_DIR: shm, TMPDIR: tmp, BP_SHM_LIMIT_BYTES: String(64 * 1024) } });
+    result = await bp(["build", "-p", dir, "--json", "--threads", "1", "--no-cache"], { env: { BP_SHM_DIR: shm, TMPDIR: tmp, BP_SHM_LIMIT_BYTES: String(64 * 1024) } });
     expect(result.code, result.stderr).toBe(0);
     run = JSON.parse(result.stdout) as RunResult;
   });
@@ -228,7 +228,7 @@ describe("BP_SHM_LIMIT_BYTES: tables that do not fit go to a disk folder", () =>
   });
 
   it("with no room at all, every file goes to disk and the build still succeeds", async () => {
-    const r = await bp(["build", "-p", dir, "--json"], { env: { BP_SHM_DIR: shm, TMPDIR: tmp, BP_SHM_LIMIT_BYTES: "0" } });
+    const r = await bp(["build", "-p", dir, "--json", "--no-cache"], { env: { BP_SHM_DIR: shm, TMPDIR: tmp, BP_SHM_LIMIT_BYTES: "0" } });
     expect(r.code, r.stderr).toBe(0);
     const edges = (JSON.parse(r.stdout) as RunResult).edges;
     for (const e of edges.filter((x) => x.transport !== "duckdb" && x.transport !== "duckdb-to-parquet")) expect(e.location, edgeName(e)).toBe("disk");
@@ -248,7 +248,7 @@ describe("BP_SHM_LIMIT_BYTES: tables that do not fit go to a disk folder", () =>
   });
 
   it("--duckdb-memory sets DuckDB's memory limit (shown with --verbose only)", async () => {
-    const r = await bp(["build", "-p", dir, "--duckdb-memory", "256MiB", "-v"], { env: { BP_SHM_DIR: shm, TMPDIR: tmp } });
+    const r = await bp(["build", "-p", dir, "--duckdb-memory", "256MiB", "-v", "--no-cache"], { env: { BP_SHM_DIR: shm, TMPDIR: tmp } });
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/debug: duckdb: memory_limit 256\.0 MiB, threads \d+, spills to /);
   });
@@ -271,7 +271,7 @@ describe("an unwritable shared-memory folder", () => {
     const file = path.join(tempDir("file"), "not-a-folder");
     writeFileSync(file, "x");
     const wanted = shmOf(file);
-    const r = await bp(["build", "-p", dir, "--json"], { env: { BP_SHM_DIR: wanted, TMPDIR: tmp } });
+    const r = await bp(["build", "-p", dir, "--json", "--no-cache"], { env: { BP_SHM_DIR: wanted, TMPDIR: tmp } });
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toContain(`${wanted} is not writable: exchanging tables through ${tmp}/bp-`);
     const run = JSON.parse(r.stdout) as RunResult;
@@ -384,7 +384,7 @@ export default model({
     await importSql(dir, "skewed", "SELECT range AS id, CASE WHEN range < 8192 THEN 'x' ELSE repeat('y', 60) END AS s FROM range(20000)");
     await importSql(dir, "nums", "SELECT range AS n FROM range(10)");
     const tmp = tempDir("tmp");
-    const r = await bp(["build", "-p", dir, "--json", "--threads", "1"], { env: { BP_SHM_DIR: mountPoint, TMPDIR: tmp } });
+    const r = await bp(["build", "-p", dir, "--json", "--threads", "1", "--no-cache"], { env: { BP_SHM_DIR: mountPoint, TMPDIR: tmp } });
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toMatch(new RegExp(`skewed -> skewed_len: ${mountPoint} ran out of space \\(ENOSPC\\): writing it to ${tmp}/bp-[^ ]+ on disk instead`));
     expect(r.stderr).toMatch(new RegExp(`output of blowup: ${mountPoint} ran out of space \\(ENOSPC\\): running the model again with its output in ${tmp}/bp-[^ ]+ on disk`));

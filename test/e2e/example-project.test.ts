@@ -50,7 +50,7 @@ describe("bp build on the example project", () => {
     expect(build.stdout).toMatch(/\[euro_selection\] kept \d+ of \d+ January transactions/);
     expect(build.stdout).toMatch(/\[client_segments\] segmented \d+ clients/);
     expect(build.stdout).toMatch(/usd_by_country\s+sql\s+OK/);
-    expect(build.stdout).toMatch(/build succeeded .* 9 ok, 0 failed, 0 skipped; committed [0-9a-f]{12} to main/);
+    expect(build.stdout).toMatch(/build succeeded .* 9 ok, 0 cached, 0 failed, 0 skipped; committed [0-9a-f]{12} to main/);
   });
 
   it("usd_by_country matches DuckDB", async () => {
@@ -115,8 +115,10 @@ describe("bp build on the example project", () => {
     expect(readdirSync(shmDir)).toEqual([]);
   });
 
-  it("a second build over its own materializations compiles (they are not sources) and succeeds", async () => {
+  it("a second build over its own materializations compiles (they are not sources), reuses every output and commits nothing", async () => {
     const again = await bp(["build", "-p", dir]);
     expect(again.code, again.stderr).toBe(0);
+    expect(again.stdout).toMatch(/build succeeded in [\d.]+s: 0 ok, 9 cached, 0 failed, 0 skipped\n/);
+    expect(again.stdout).not.toMatch(/committed/);
   });
 });

@@ -103,7 +103,7 @@ interface CachedObject {
   columns: string[];
 }
 const cachedTransactions = async (): Promise<CachedObject> =>
-  (await json<{ objects: CachedObject[] }>(["cache", "ls"])).objects.find((o) => o.source.includes("/data/transactions/"))!;
+  (await json<{ scans: { objects: CachedObject[] } }>(["cache", "ls", "--scans"])).scans.objects.find((o) => o.source.includes("/data/transactions/"))!;
 
 describe("a project on an S3 lake (s3rver)", () => {
   it("imports Parquet and CSV, builds SQL and TS models, and bp query matches DuckDB on the local files", async () => {
@@ -245,8 +245,8 @@ export default model({
     const saved = await bp(["build", "--plan", path.join(dir, "target/plan.json"), "-p", dir], { env: ENV });
     expect(saved.code, saved.stderr).toBe(0);
 
-    const cleaned = await json<{ objects: number; bytes: number }>(["cache", "clean"]);
+    const cleaned = (await json<{ scans: { objects: number; bytes: number } }>(["cache", "clean", "--scans"])).scans;
     expect(cleaned.objects).toBeGreaterThan(0);
-    expect((await json<{ objects: unknown[]; bytes: number }>(["cache", "ls"])).bytes).toBe(0);
+    expect((await json<{ scans: { objects: unknown[]; bytes: number } }>(["cache", "ls", "--scans"])).scans.bytes).toBe(0);
   });
 });
