@@ -87,6 +87,8 @@ describe("bp watch session", () => {
     expect(next.result.commit).not.toBeNull();
     const top = next.result.nodes.find((n) => n.name === "top_customers")!;
     expect(top.rows).toBe(3);
+    // Only the stale part runs again: the other models come from the output cache.
+    expect(ran(next)).toEqual(["top_customers:ok"]);
     const l = lake();
     try {
       expect(await l.headId("dev-test")).toBe(next.result.commit);
