@@ -25,6 +25,7 @@ import { openLake } from "../../runtime/lake/open-lake.js";
 import type { RunOptions } from "../../runtime/run-plan.js";
 import type { RunResult } from "../../runtime/run-events.js";
 import { TsChildPool } from "../../runtime/ts-child/warm-pool.js";
+import { tsChildSpec } from "../../runtime/nodes/index.js";
 import { startTsChildrenAhead } from "../ts-children.js";
 import { defaultDevBranch, ensureBranch } from "./dev-branch.js";
 import type { WatchEvent } from "./watch-events.js";
@@ -317,7 +318,8 @@ class WatchLoop {
 
   private startRun(plan: Plan): void {
     const abort = new AbortController();
-    const tsChildren = this.takeInitialChildren() ?? this.ahead ?? this.childrenFor(plan);
+    // runPlan asks the pool for the TS models it runs (and stops the others' processes).
+    const tsChildren = this.takeInitialChildren() ?? this.ahead ?? new TsChildPool(this.threads);
     this.ahead = undefined;
     const running: Running = { plan, abort, runId: null, done: Promise.resolve(null) };
     const done = (async (): Promise<RunResult | null> => {
@@ -344,8 +346,11 @@ class WatchLoop {
         this.built = result.ok ? JSON.stringify(plan) : null;
         this.emit({ type: "run-end", result, changed });
         if (!this.closed && !abort.signal.aborted) {
+          // The TS models that just ran are the likely next to run (the user is working on them or
+          // upstream of them); the others are most likely served by the cache next time too.
+          const ranTs = new Set(result.nodes.filter((n) => n.kind === "ts" && n.status === "ok").map((n) => n.id));
           this.ahead?.close();
-          this.ahead = this.childrenFor(plan);
+          this.ahead = ranTs.size > 0 ? this.childrenFor(plan, ranTs) : undefined;
         }
         return result;
       } catch (err) {
@@ -362,10 +367,11 @@ class WatchLoop {
     this.runs = Promise.all([this.runs, done]);
   }
 
-  /** TS processes for the plan's TS models, started now so that they are loaded by the time a node needs one. */
-  private childrenFor(plan: Plan): TsChildPool {
+  /** Processes for these TS models (node ids) of the plan, started now so that they are loaded by the time a run needs one. */
+  private childrenFor(plan: Plan, only: ReadonlySet<string>): TsChildPool {
     const pool = new TsChildPool(this.threads);
-    void import("../../runtime/run-plan.js").then(({ tsChildSpecs }) => pool.expect(tsChildSpecs(plan, this.projectDir)));
+    const specs = plan.nodes.flatMap((n) => (n.kind === "ts" && only.has(n.id) ? [tsChildSpec(this.projectDir, n)] : []));
+    pool.expect(specs);
     return pool;
   }
 }

@@ -1,3 +1,4 @@
+import { readdirSync, readFileSync } from "node:fs";
 import { afterEach, describe, expect, it } from "vitest";
 import { startWatch, type WatchHandle } from "../../cli/watch/watch-session.js";
 import { openLake } from "../../runtime/lake/open-lake.js";
@@ -152,4 +153,41 @@ describe("bp watch session", () => {
     const upstream = await log.next("run-end");
     expect(models(upstream)).toEqual({ base: "cached", big_orders: "cached", by_customer: "ok", top_customers: "ok", scored: "ok", score_summary: "ok" });
   });
+
+  it.runIf(process.platform === "linux")("keeps a process started for a TS model that ran, for the next run", async () => {
+    const dir = await writeWatchProject("watch-warm");
+    const log = new EventLog();
+    handle = await startWatch({ projectDir: dir, ref: "dev-test" }, log);
+    const first = await log.next("run-end");
+    expect(ran(first)).toContain("scored:ok");
+    const modelFile = `${dir}/models/scored.ts`;
+    // Waiting for its next job: a child of this process with the model file in its command line.
+    await new Promise((r) => setImmediate(r));
+    expect(childrenRunning(modelFile)).toHaveLength(1);
+
+    writeFile(dir, "models/scored.ts", readFileSync(modelFile, "utf8").replace("Math.log1p", "Math.sqrt"));
+    const next = await log.next("run-end");
+    expect(ran(next)).toEqual(["score_summary:ok", "scored:ok"]);
+    // A leaf SQL edit runs no TS model: no process is kept waiting for one.
+    await new Promise((r) => setImmediate(r));
+    writeFile(dir, "models/big_orders.sql", "SELECT id FROM base\n");
+    const leaf = await log.next("run-end");
+    expect(ran(leaf)).toEqual(["big_orders:ok"]);
+    await new Promise((r) => setImmediate(r));
+    expect(childrenRunning(modelFile)).toHaveLength(0);
+  });
 });
+
+/** Pids of live processes whose command line names `file` (TS model processes name their model file). */
+function childrenRunning(file: string): number[] {
+  return readdirSync("/proc").flatMap((entry) => {
+    if (!/^\d+$/.test(entry)) return [];
+    try {
+      const cmd = readFileSync(`/proc/${entry}/cmdline`, "utf8").split("\0");
+      const state = readFileSync(`/proc/${entry}/stat`, "utf8");
+      return cmd.includes(file) && !/\) Z /.test(state) ? [Number(entry)] : [];
+    } catch {
+      return [];
+    }
+  });
+}
