@@ -21,6 +21,7 @@ import type { Plan } from "../../compiler/plan-types.js";
 import { PROJECT_FILE, parseProjectConfig } from "../../compiler/project-config.js";
 import { MODELS_DIR } from "../../compiler/discover-models.js";
 import type { VarValue } from "../../compiler/vars.js";
+import { InvalidNameError } from "../../runtime/lake/errors.js";
 import { openLake } from "../../runtime/lake/open-lake.js";
 import type { RunOptions } from "../../runtime/run-plan.js";
 import type { RunResult } from "../../runtime/run-events.js";
@@ -137,7 +138,7 @@ async function chooseBranch(projectDir: string, ref: string | undefined): Promis
     return { branch, from, ...(await ensureBranch(lake, branch, from)) };
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
-    throw new WatchStartError(`bp watch: --ref ${branch}: ${message}`, /invalid|name/i.test(message) ? 2 : 1);
+    throw new WatchStartError(`bp watch: --ref ${branch}: ${message}`, err instanceof InvalidNameError ? 2 : 1);
   } finally {
     lake.close();
   }
