@@ -54,46 +54,65 @@ describe("bp watch session", () => {
     expect(ran(end)).toContain("by_customer:ok");
   });
 
-  it("a save during a run cancels it (nothing committed) and starts a new run", async () => {
+  it("a save during a run cancels it (nothing committed); the new run reuses what the cancelled one finished", async () => {
     const dir = await writeWatchProject("watch-cancel");
     const log = new EventLog();
     handle = await startWatch({ projectDir: dir, ref: "dev-test" }, log);
     const first = await log.next("run-end");
-    const lake = () => openLake({ lake: ".bp/lake" }, dir);
     const headAfterFirst = first.result.commit;
     expect(headAfterFirst).not.toBeNull();
-
-    // top_customers (materialized) now takes minutes: a long run.
-    writeFile(dir, "models/top_customers.sql", "-- bp: materialize = true\nSELECT customer, total + (SELECT count(*) FROM range(100000000000)) AS total FROM by_customer\n");
-    await log.next("run", (e) => e.event.type === "node-start" && e.event.name === "top_customers");
-    const slowStarted = performance.now();
-
-    writeFile(dir, "models/top_customers.sql", "-- bp: materialize = true\nSELECT customer, total * 2 AS total FROM by_customer ORDER BY total DESC LIMIT 3\n");
-    await log.next("cancelling");
-    const cancelled = await log.next("run-end");
-    expect(cancelled.result.cancelled).toBe(true);
-    expect(cancelled.result.commit).toBeNull();
-    expect(performance.now() - slowStarted).toBeLessThan(10_000);
-    {
-      const l = lake();
+    const devHead = async () => {
+      const l = openLake({ lake: ".bp/lake" }, dir);
       try {
-        // Nothing of the cancelled run reached the branch.
-        expect(await l.headId("dev-test")).toBe(headAfterFirst);
+        return await l.headId("dev-test");
       } finally {
         l.close();
       }
-    }
+    };
+    const slowTop = "-- bp: materialize = true\nSELECT customer, total + (SELECT count(*) FROM range(100000000000)) AS total FROM by_customer\n";
+
+    // 1. top_customers (materialized) now takes minutes: a long run.
+    writeFile(dir, "models/top_customers.sql", slowTop);
+    await log.next("run", (e) => e.event.type === "node-start" && e.event.name === "top_customers");
+
+    // 2. by_customer changes during it: that run is cancelled, the next runs by_customer and its
+    //    downstream, and top_customers (still slow) starts again.
+    writeFile(dir, "models/by_customer.sql", "SELECT customer, sum(amount) + 2 AS total, count(*) AS n FROM base GROUP BY customer\n");
+    await log.next("cancelling");
+    const cancelled1 = await log.next("run-end");
+    expect(cancelled1.result.cancelled).toBe(true);
+    expect(cancelled1.result.commit).toBeNull();
+    const ended = new Set<string>();
+    await log.next("run", (e) => {
+      if (e.event.type === "node-end" && e.event.result.status === "ok") ended.add(e.event.result.name);
+      return e.event.type === "node-start" && e.event.name === "top_customers";
+    });
+    await log.next("run", (e) => {
+      if (e.event.type === "node-end" && e.event.result.status === "ok") ended.add(e.event.result.name);
+      return ["by_customer", "scored", "score_summary"].every((n) => ended.has(n));
+    });
+    const slowStarted = performance.now();
+
+    // 3. top_customers is fixed: the run is cancelled at once, nothing of it is committed.
+    writeFile(dir, "models/top_customers.sql", "-- bp: materialize = true\nSELECT customer, total * 2 AS total FROM by_customer ORDER BY total DESC LIMIT 3\n");
+    await log.next("cancelling");
+    const cancelled2 = await log.next("run-end");
+    expect(cancelled2.result.cancelled).toBe(true);
+    expect(cancelled2.result.commit).toBeNull();
+    expect(performance.now() - slowStarted).toBeLessThan(10_000);
+    expect(await devHead()).toBe(headAfterFirst);
+
     const next = await log.next("run-end");
     expect(next.result.ok).toBe(true);
     expect(next.result.commit).not.toBeNull();
-    const top = next.result.nodes.find((n) => n.name === "top_customers")!;
-    expect(top.rows).toBe(3);
-    // Only the stale part runs again: the other models come from the output cache.
+    expect(next.result.nodes.find((n) => n.name === "top_customers")!.rows).toBe(3);
+    // Only the stale part runs again: by_customer, scored and score_summary finished in the cancelled
+    // run (with by_customer's new text) and come from the output cache.
     expect(ran(next)).toEqual(["top_customers:ok"]);
-    const l = lake();
+    expect(await devHead()).toBe(next.result.commit);
+    const l = openLake({ lake: ".bp/lake" }, dir);
     try {
-      expect(await l.headId("dev-test")).toBe(next.result.commit);
-      // No run branch left behind by the cancelled run.
+      // No run branch left behind by the cancelled runs.
       expect((await l.branches()).map((b) => b.name).filter((n) => n.startsWith("_bp_run_"))).toEqual([]);
     } finally {
       l.close();
