@@ -21,6 +21,7 @@ import { validatePlan } from "../compiler/plan-schema.js";
 import { requireCjs } from "../compiler/require-cjs.js";
 import { NodeError, runNode, tsChildSpec, type NodeContext } from "./nodes/index.js";
 import { edgeKey } from "./run-context.js";
+import { startPackageEnvs } from "./packages/run-envs.js";
 import type { EdgeResult, NodeResult, RunEvent, RunResult } from "./run-events.js";
 import { createShmDir, type ShmDir } from "./shm-dir.js";
 import { TargetMovedError, beginTransaction, commitToRunBranch, dropRunBranch, promote, type ReadTable, type Transaction } from "./run-transaction.js";
@@ -182,6 +183,8 @@ async function run(input: Plan, options: RunOptions, threads: number, tsChildren
     counted: new Set(),
     pendingLoads: new Map(),
     exports: new Map(),
+    // Package environments of the TS nodes, all resolved from now on (each TS node awaits its own).
+    packageEnvs: startPackageEnvs(plan, { signal: abort.signal, cwd: projectDir }),
     tsChildren,
     async withConnection<T>(fn: (conn: DuckDBConnection) => Promise<T>): Promise<T> {
       const conn = await db.connect();
