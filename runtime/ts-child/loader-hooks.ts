@@ -7,7 +7,7 @@
  *    very module instance the child (and the runtime) use: tables cross without conversion, and a
  *    project needs neither package installed;
  *  - with a package environment (the job's, via `usePackageEnv`): a bare specifier imported by the
- *    model's own files (any file outside a node_modules folder) resolves from the environment's
+ *    model's own files (any file outside a node_modules folder and bp's dist/) resolves from the environment's
  *    node_modules, and only when its package is among the model's `packages`; otherwise the import
  *    fails naming `packages:`. Node's builtins stay available; packages in the store resolve their
  *    own dependencies normally (each store entry links them beside it);
@@ -32,6 +32,8 @@ import { packageRoot } from "../../compiler/package-root.js";
 
 const root = packageRoot();
 const sdkUrl = pathToFileURL(path.join(root, "dist", "sdk", "index.js")).href;
+/** bp's own modules (this hooks thread imports esbuild from here): never under a model's env. */
+const distUrl = pathToFileURL(path.join(root, "dist")).href + "/";
 /** Parent URL used to resolve apache-arrow "as the bp package would". */
 const rootParentUrl = pathToFileURL(path.join(root, "package.json")).href;
 
@@ -79,7 +81,8 @@ export const resolve: ResolveHook = async (specifier, context, nextResolve) => {
   if (specifier === "apache-arrow" || specifier.startsWith("apache-arrow/")) {
     return nextResolve(specifier, { ...context, parentURL: rootParentUrl });
   }
-  if (env !== undefined && !context.parentURL?.includes("/node_modules/")) {
+  const importer = context.parentURL ?? "";
+  if (env !== undefined && !importer.includes("/node_modules/") && !importer.startsWith(distUrl)) {
     const name = bareName(specifier);
     if (name !== null && !isBuiltin(specifier)) {
       if (!env.packages.has(name) || env.parentUrl === null) throw notDeclared(name);
