@@ -6,6 +6,7 @@
 import { watch } from "node:fs";
 import { mkdir, open, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import { randomBytes } from "node:crypto";
+import os from "node:os";
 import path from "node:path";
 
 /** Writes `text` to `file` through a temporary file in the same folder and a rename. */
@@ -75,7 +76,7 @@ async function isStale(file: string): Promise<boolean> {
 }
 
 function hostTag(): string {
-  return process.env["HOSTNAME"] ?? "host";
+  return os.hostname().replace(/\s/g, "_");
 }
 
 /** Resolves when `file` changes or disappears (fs.watch on its folder), or after RECHECK_MS. */

@@ -105,11 +105,10 @@ export async function pruneStore(paths: StorePaths, opts: PruneOptions): Promise
   }
   if (!opts.dryRun) {
     // Records first (a run then resolves again rather than finding a half-removed env), then envs, then entries.
-    const gone = new Set(removedEnvs.map((e) => e.hash));
     const kept = new Set(info.envs.filter((e) => !goes(e)).map((e) => e.hash));
     for (const name of await readdir(paths.resolutions).catch(() => [] as string[])) {
       const record = await readJson<ResolutionRecord>(path.join(paths.resolutions, name));
-      if (!record || gone.has(record.env) || !kept.has(record.env)) await rm(path.join(paths.resolutions, name), { force: true });
+      if (!record || !kept.has(record.env)) await rm(path.join(paths.resolutions, name), { force: true });
     }
     for (const e of removedEnvs) await rm(e.dir, { recursive: true, force: true });
     for (const e of removedEntries) await rm(entryDir(paths, e.key), { recursive: true, force: true });
