@@ -18,7 +18,6 @@
  * A model without packages gets EMPTY_ENV at once (no disk access, nothing loaded). This module
  * stays light: npm's libraries load only when something must be fetched.
  */
-import { PackageInstallError } from "./errors.js";
 import { recordedEnv } from "./recorded-env.js";
 import { canonicalDeclared, declaredHash, envHash, storePaths, type PackageVersion } from "./store-layout.js";
 
@@ -85,8 +84,4 @@ function abortable<T>(p: Promise<T>, signal: AbortSignal | undefined): Promise<T
 export async function recordedEnvHash(packages: Readonly<Record<string, string>>): Promise<string | null> {
   if (Object.keys(packages).length === 0) return EMPTY_ENV.hash;
   return (await recordedEnv(storePaths(), canonicalDeclared(packages), false))?.hash ?? null;
-}
-
-export function isPackageInstallError(err: unknown): err is PackageInstallError {
-  return err instanceof PackageInstallError;
 }

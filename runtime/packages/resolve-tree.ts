@@ -94,10 +94,8 @@ export class TreeResolver {
       picked = await this.pick(name, range);
       if (optional && picked.manifest && (!platformOk(picked.manifest.os, process.platform) || !platformOk(picked.manifest.cpu, process.arch))) return null;
     } catch (err) {
-      if (optional || this.signal?.aborted) {
-        if (this.signal?.aborted) throw err;
-        return null;
-      }
+      if (this.signal?.aborted) throw err;
+      if (optional) return null;
       const { code, reason } = npmReason(err);
       throw new PackageInstallError(name, range, code, reason, neededBy);
     }
@@ -137,7 +135,7 @@ export class TreeResolver {
       const plannedVersions = [...this.planned.values()].filter((p) => p.name === name).map((p) => p.version);
       const inPlan = semver.maxSatisfying(plannedVersions, range);
       if (inPlan !== null) return { version: inPlan, manifest: { name, version: inPlan } };
-    } else if (/^(npm:|file:|git|https?:|github:|link:|workspace:)|\//.test(range) && !/^@/.test(range)) {
+    } else if (/^[a-z+]+:/i.test(range) || range.includes("/")) {
       throw Object.assign(new Error(`"${range}" is not a registry version range or dist-tag (bp installs packages from the npm registry only)`), { code: "EUNSUPPORTED" });
     }
     const pickManifest = requireCjs("npm-pick-manifest") as PickManifest;
