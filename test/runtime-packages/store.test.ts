@@ -74,10 +74,13 @@ describe("environmentFor", () => {
     expect(e.message).toMatch(/bp-test-no-such-package-zz9.*E404 404 Not Found/);
   });
 
-  it("fails with ETARGET for a version that does not exist, and with the connection error offline", async () => {
+  it("fails with ETARGET for a version that does not exist, EUNSUPPORTED for a git spec, and the connection error offline", async () => {
     const target = (await environmentFor({ underscore: "99" }).catch((e: unknown) => e)) as PackageInstallError;
     expect(target).toMatchObject({ packageName: "underscore", code: "ETARGET" });
     expect(target.message).toMatch(/No matching version found for underscore@99/);
+    const git = (await environmentFor({ underscore: "github:jashkenas/underscore" }).catch((e: unknown) => e)) as PackageInstallError;
+    expect(git).toMatchObject({ packageName: "underscore", code: "EUNSUPPORTED" });
+    expect(git.message).toMatch(/from the npm registry only/);
     const refused = (await offline(() => environmentFor({ "left-pad": "1.3.0" })).catch((e: unknown) => e)) as PackageInstallError;
     expect(refused).toBeInstanceOf(PackageInstallError);
     expect(refused.message).toMatch(/left-pad.*(ECONNREFUSED|127\.0\.0\.1:9)/);
