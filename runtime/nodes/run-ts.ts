@@ -1,9 +1,10 @@
 /**
- * A TS model: its package environment awaited first (resolved since the run started; a package that
- * cannot be installed fails the node before any input is exported), its inputs handed over as Arrow IPC files in shared memory (each written once and
- * shared; in the disk folder when shared memory is short), `run` executed in its own child process with the model's memory limit, logs streamed
- * live, and the output file loaded into DuckDB only when a SQL model, a filter or a
- * materialization needs it there.
+ * A TS model: its package environment awaited first (being resolved since the run started; a package
+ * that cannot be installed fails the node before any input is exported), its inputs handed over as
+ * Arrow IPC files in shared memory (each written once and shared; in the disk folder when shared
+ * memory is short), `run` executed in its own child process with the model's memory limit and its
+ * environment, logs streamed live, and the output file loaded into DuckDB only when a SQL model, a
+ * filter or a materialization needs it there.
  */
 import type { DuckDBConnection } from "@duckdb/node-api";
 import path from "node:path";
