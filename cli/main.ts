@@ -177,6 +177,22 @@ export function createProgram(setExit: (code: number) => void): Command {
     .addOption(json)
     .action(async (opts) => setExit(await (await import("./commands/cache.js")).cacheCleanCommand(opts)));
 
+  const env = program.command("env").description("package environments of TS models (their `packages`) and the local package store they link into");
+  env
+    .command("list", { isDefault: true })
+    .description("list the environments (hash, packages, size, last use) and the store's size")
+    .addOption(json)
+    .action(async (opts) => setExit(await (await import("./commands/env.js")).envListCommand(opts)));
+  env
+    .command("prune")
+    .description("remove environments not used for N days (default 30) or, with --unused-by-project, every one the project's models do not use; then every stored package no environment uses")
+    .option("--days <n>", "remove environments not used for this many days", (v) => positiveInt(v, "--days"))
+    .option("--unused-by-project", "remove every environment the project's TS models do not use (whatever its age)")
+    .option("--dry-run", "say what would be removed, remove nothing")
+    .addOption(projectDir)
+    .addOption(json)
+    .action(async (opts) => setExit(await (await import("./commands/env.js")).envPruneCommand(opts)));
+
   return program;
 }
 

@@ -15,8 +15,8 @@ export type NodeStatus = "ok" | "cached" | "failed" | "skipped";
 export interface NodeFailure {
   /** What went wrong, in one or a few lines. */
   readonly message: string;
-  /** Kind of failure: a SQL error, a TS throw, an exit, an out-of-memory kill... */
-  readonly cause: "sql" | "throw" | "bad-return" | "bad-module" | "exit" | "oom" | "signal" | "cancelled" | "schema" | "io" | "commit";
+  /** Kind of failure: a SQL error, a TS throw, an exit, an out-of-memory kill, a package that could not be installed... */
+  readonly cause: "sql" | "throw" | "bad-return" | "bad-module" | "exit" | "oom" | "signal" | "cancelled" | "schema" | "io" | "commit" | "packages";
   /** The model's file, and a line:col in it when known. */
   readonly file?: string;
   readonly line?: number;

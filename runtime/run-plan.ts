@@ -21,6 +21,7 @@ import { validatePlan } from "../compiler/plan-schema.js";
 import { requireCjs } from "../compiler/require-cjs.js";
 import { NodeError, runNode, tsChildSpec, type NodeContext } from "./nodes/index.js";
 import { edgeKey } from "./run-context.js";
+import { startPackageEnvs } from "./packages/run-envs.js";
 import type { EdgeResult, NodeResult, RunEvent, RunResult } from "./run-events.js";
 import { createShmDir, type ShmDir } from "./shm-dir.js";
 import { TargetMovedError, beginTransaction, commitToRunBranch, dropRunBranch, promote, type ReadTable, type Transaction } from "./run-transaction.js";
@@ -193,6 +194,8 @@ async function run(input: Plan, options: RunOptions, threads: number, tsChildren
     counted: new Set(),
     pendingLoads: new Map(),
     exports: new Map(),
+    // Package environments of the TS nodes, all resolved from now on (each TS node awaits its own).
+    packageEnvs: startPackageEnvs(plan, { signal: abort.signal, cwd: projectDir }),
     tsChildren,
     runKeys: keys,
     willRun: (id) => reuse.get(id)?.run !== false,
@@ -219,7 +222,7 @@ async function run(input: Plan, options: RunOptions, threads: number, tsChildren
   let tx: Transaction | null = null;
   try {
     tx = await beginTransaction(lake, plan.project.branch, runId);
-    for (const [id, key] of runKeys(plan)) keys.set(id, key);
+    for (const [id, key] of runKeys(plan, await envHashes(ctx))) keys.set(id, key);
     const inLake = cache === null ? { head: {}, find: () => null } : await lakeOutputs(lake, tx.base);
     for (const [id, r] of planReuse(plan, keys, cache, inLake)) reuse.set(id, r);
     // Only the TS models that run need a process.
@@ -420,6 +423,21 @@ async function reuseOutput(ctx: NodeContext, node: PlanNode, decision: Extract<R
     }
   }
   return { rows: decision.rows };
+}
+
+/**
+ * Each TS node's resolved package environment, for its run key (a model without packages has the
+ * constant empty one at once; a recorded set takes a few ms). A node whose packages cannot be
+ * installed gets a key that matches nothing: it runs, and fails with npm's reason.
+ */
+async function envHashes(ctx: NodeContext): Promise<Map<string, string>> {
+  const hashes = new Map<string, string>();
+  await Promise.all(
+    [...ctx.packageEnvs].map(async ([id, env]) => {
+      hashes.set(id, await env.then((e) => e.hash, () => `unavailable-${randomBytes(8).toString("hex")}`));
+    }),
+  );
+  return hashes;
 }
 
 /** The run's output cache: RunOptions.cache, BP_OUTPUT_CACHE_MAX_SIZE, else `.bp/cache/outputs` with the default bound. */

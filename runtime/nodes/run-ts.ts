@@ -1,8 +1,10 @@
 /**
- * A TS model: its inputs handed over as Arrow IPC files in shared memory (each written once and
- * shared; in the disk folder when shared memory is short), `run` executed in its own child process with the model's memory limit, logs streamed
- * live, and the output file loaded into DuckDB only when a SQL model, a filter or a
- * materialization needs it there.
+ * A TS model: its package environment awaited first (being resolved since the run started; a package
+ * that cannot be installed fails the node before any input is exported), its inputs handed over as
+ * Arrow IPC files in shared memory (each written once and shared; in the disk folder when shared
+ * memory is short), `run` executed in its own child process with the model's memory limit and its
+ * environment, logs streamed live, and the output file loaded into DuckDB only when a SQL model, a
+ * filter or a materialization needs it there.
  */
 import type { DuckDBConnection } from "@duckdb/node-api";
 import path from "node:path";
@@ -12,11 +14,14 @@ import { claim, emitShmFallback, exportToShm, isEnospc, recordEdge, settleFile, 
 import type { EdgeResult } from "../run-events.js";
 import type { FileLocation } from "../shm-dir.js";
 import { describeTable, quoteIdent } from "../sql-quote.js";
+import { environmentFor, PackageInstallError, type PackageEnv } from "../packages/index.js";
+import type { ChildEnv } from "../ts-child/protocol.js";
 import { runTsModel, type TsRunJob, type TsRunResult } from "../ts-child/run-ts-model.js";
 import { tsChildSpec, type NodeContext } from "./index.js";
 import { duckdbMessage, NodeError } from "./node-error.js";
 
 export async function runTs(ctx: NodeContext, node: TsNode): Promise<{ rows: number | null }> {
+  const env = await packageEnv(ctx, node);
   const inputs: TsRunJob["inputs"] = [];
   const edges: EdgeResult[] = [];
   const inputFiles = new Map<string, number>();
@@ -66,7 +71,7 @@ export async function runTs(ctx: NodeContext, node: TsNode): Promise<{ rows: num
   let location: FileLocation = placement.location;
   let result: TsRunResult;
   try {
-    result = await runChild(ctx, node, inputs, outputPath);
+    result = await runChild(ctx, node, env, inputs, outputPath);
   } finally {
     placement.release();
   }
@@ -76,7 +81,7 @@ export async function runTs(ctx: NodeContext, node: TsNode): Promise<{ rows: num
     emitShmFallback(ctx, what, "enospc-rerun", estimate, ctx.shm.free(), dir);
     outputPath = path.join(dir, outName);
     location = "disk";
-    result = await runChild(ctx, node, inputs, outputPath);
+    result = await runChild(ctx, node, env, inputs, outputPath);
   }
 
   ctx.emit({
@@ -116,11 +121,27 @@ export async function loadTsOutputIfNeeded(ctx: RunContext, node: TsNode, output
   if (needsDuckDB) await loadIntoDuckDB(ctx, node, output);
 }
 
-function runChild(ctx: NodeContext, node: TsNode, inputs: TsRunJob["inputs"], outputPath: string): Promise<TsRunResult> {
+/** The node's package environment as the child gets it; a package that cannot be installed fails the node. */
+async function packageEnv(ctx: NodeContext, node: TsNode): Promise<ChildEnv> {
+  let env: PackageEnv;
+  try {
+    env = await (ctx.packageEnvs.get(node.id) ?? environmentFor(node.packages, { signal: ctx.signal, cwd: ctx.projectDir }));
+  } catch (err) {
+    ctx.tsChildren.drop(tsChildSpec(ctx.projectDir, node)); // its process, started ahead, will not run
+    if (!(err instanceof PackageInstallError)) throw err;
+    throw new NodeError({ cause: "packages", file: node.at.file, message: err.message });
+  }
+  if (env.resolved.length > 0) {
+    ctx.emit({ type: "debug", message: `${node.name}: packages ${env.resolved.map((p) => `${p.name}@${p.version}`).join(", ")} from ${env.dir}` });
+  }
+  return { dir: env.dir === "" ? null : env.dir, packages: env.resolved.map((p) => p.name) };
+}
+
+function runChild(ctx: NodeContext, node: TsNode, env: ChildEnv, inputs: TsRunJob["inputs"], outputPath: string): Promise<TsRunResult> {
   let v8CrashDump = false; // V8's out-of-memory dump is noise: the failure message says what happened
   const spec = tsChildSpec(ctx.projectDir, node);
   return runTsModel(
-    { ...spec, inputs, outputPath },
+    { ...spec, inputs, outputPath, env },
     {
       child: ctx.tsChildren.take(spec),
       onLine: (stream, line) => {

@@ -30,7 +30,7 @@ import { BadReturnError, describeValue, toTable } from "./to-table.js";
 // The SDK the model imports as "bauplan-ts", loaded with the rest (the hooks resolve it to this file).
 import "../../sdk/index.js";
 // Evaluated after everything above was loaded: the hooks only see the model and its imports.
-import "./register-hooks.js";
+import { usePackageEnv } from "./register-hooks.js";
 
 /** A failure to report; `stack` is already limited to user frames. */
 class Failure extends Error {
@@ -216,6 +216,7 @@ function writeOutput(table: Table, outputPath: string): number {
 }
 
 async function runJob(job: ChildJob): Promise<ChildMessage> {
+  if (job.env) await usePackageEnv(job.env);
   const model = await loadModel(job);
   const inputs: Record<string, Table> = {};
   for (const input of job.inputs) {

@@ -17,7 +17,7 @@ import { rmSync } from "node:fs";
 import path from "node:path";
 import { StringDecoder } from "node:string_decoder";
 import { distFile } from "../../compiler/package-root.js";
-import type { ChildJob, ChildMessage, InputRead, JobMessage, ReadMode } from "./protocol.js";
+import type { ChildEnv, ChildJob, ChildMessage, InputRead, JobMessage, ReadMode } from "./protocol.js";
 
 /** What fixes a child process: the model it will run, its heap limit and its working directory. */
 export interface TsChildSpec {
@@ -36,6 +36,11 @@ export interface TsRunJob extends TsChildSpec {
   inputs: { param: string; path: string; columns: string[] | null }[];
   /** Where the output Arrow IPC file is written (via `${outputPath}.tmp` + rename). */
   outputPath: string;
+  /**
+   * The model's package environment (runtime/packages): its bare imports resolve from `dir` and only
+   * for `packages`; `dir` null = no npm package. Absent: bare imports resolve as Node does.
+   */
+  env?: ChildEnv;
 }
 
 export type TsRunFailureKind = "throw" | "bad-return" | "bad-module" | "exit" | "oom" | "signal" | "cancelled";
@@ -350,6 +355,7 @@ export function runTsModel(job: TsRunJob, opts: TsRunOptions): Promise<TsRunResu
     modelFile: path.resolve(job.modelFile),
     inputs: job.inputs.map((i) => ({ param: i.param, path: i.path, columns: i.columns })),
     outputPath: job.outputPath,
+    ...(job.env ? { env: { dir: job.env.dir, packages: [...job.env.packages] } } : {}),
   };
 
   const attempt = async (child: TsChild, warm: boolean): Promise<TsRunResult> => {

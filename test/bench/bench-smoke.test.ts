@@ -34,6 +34,9 @@ const FIGURES: [string, string, number][] = [
   ["s3-scan-cache/4-columns", "s", 1],
   ["s3-scan-cache/3-columns-bytes", "MiB", 1],
   ["s3-scan-cache/4-columns-bytes", "MiB", 1],
+  ["package-env/new-package", "s", 1],
+  ["package-env/built", "s", 1],
+  ["package-env/new-combination", "s", 1],
 ];
 
 interface Figure {
