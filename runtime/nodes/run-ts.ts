@@ -12,6 +12,7 @@ import { claim, emitShmFallback, exportToShm, isEnospc, recordEdge, settleFile, 
 import type { EdgeResult } from "../run-events.js";
 import type { FileLocation } from "../shm-dir.js";
 import { describeTable, quoteIdent } from "../sql-quote.js";
+import { DEFAULT_MEMORY_MB, formatMemory } from "../../compiler/ts/memory-size.js";
 import { runTsModel, type TsRunJob, type TsRunResult } from "../ts-child/run-ts-model.js";
 import { tsChildSpec, type NodeContext } from "./index.js";
 import { duckdbMessage, NodeError } from "./node-error.js";
@@ -94,9 +95,11 @@ export async function runTs(ctx: NodeContext, node: TsNode): Promise<{ rows: num
   }
   if (!result.ok) {
     const { line, column } = userFrame(result.stack, node.at.file);
+    const memoryMb = tsChildSpec(ctx.projectDir, node, ctx.memory).memoryMb;
     throw new NodeError({
       cause: result.kind,
-      message: result.message,
+      message: result.kind === "oom" ? `${result.message} (${memorySource(node, memoryMb)})` : result.message,
+      ...(result.kind === "oom" ? { memoryMb } : {}),
       file: node.at.file,
       ...(line !== undefined ? { line, column } : {}),
       ...(result.stack ? { stack: result.stack } : {}),
@@ -113,7 +116,7 @@ export async function runTs(ctx: NodeContext, node: TsNode): Promise<{ rows: num
 
 function runChild(ctx: NodeContext, node: TsNode, inputs: TsRunJob["inputs"], outputPath: string): Promise<TsRunResult> {
   let v8CrashDump = false; // V8's out-of-memory dump is noise: the failure message says what happened
-  const spec = tsChildSpec(ctx.projectDir, node);
+  const spec = tsChildSpec(ctx.projectDir, node, ctx.memory);
   return runTsModel(
     { ...spec, inputs, outputPath },
     {
@@ -125,6 +128,13 @@ function runChild(ctx: NodeContext, node: TsNode, inputs: TsRunJob["inputs"], ou
       signal: ctx.signal,
     },
   );
+}
+
+/** Where a TS model's heap limit came from: `memory: "512MB" in models/x.ts`, the default, or this run's override. */
+function memorySource(node: TsNode, memoryMb: number): string {
+  if (memoryMb !== node.memoryMb) return `set for this run, instead of the model's ${formatMemory(node.memoryMb)}`;
+  if (node.memoryMb === DEFAULT_MEMORY_MB) return `the default, as ${node.at.file} sets no other memory`;
+  return `memory: "${formatMemory(node.memoryMb)}" in ${node.at.file}`;
 }
 
 /** `{}` for the first edge reading `file` (it counts the bytes), `{ shared: true }` for the others. */
