@@ -203,8 +203,9 @@ export function statusText(
   let text = `${head}${names}${rest}${tail}`;
   if (text.length > room) {
     // The running names give way first, then the end is cut.
-    const cut = room - head.length - rest.length - tail.length - 3;
-    text = cut > 4 ? `${head}${names.slice(0, cut)}...${rest}${tail}` : `${head}${rest}${tail}`;
+    const inner = s.running.join(", ");
+    const roomForNames = room - head.length - rest.length - tail.length - " (...)".length;
+    text = roomForNames >= 4 ? `${head} (${inner.slice(0, roomForNames)}...)${rest}${tail}` : `${head}${rest}${tail}`;
     if (text.length > room) text = text.slice(0, room);
   }
   return c.dim(text);
