@@ -41,7 +41,8 @@ export function runNode(ctx: NodeContext, node: PlanNode): Promise<NodeOutcome> 
  * limit is the model's `memory` unless `memory` (RunOptions.memory) sets one for this run.
  */
 export function tsChildSpec(projectDir: string, node: TsNode, memory?: Readonly<Record<string, number>>): TsChildSpec {
-  return { model: node.name, modelFile: path.resolve(projectDir, node.at.file), memoryMb: memory !== undefined && Object.hasOwn(memory, node.name) ? memory[node.name]! : node.memoryMb, cwd: projectDir };
+  const memoryMb = memory !== undefined && Object.hasOwn(memory, node.name) ? memory[node.name]! : node.memoryMb;
+  return { model: node.name, modelFile: path.resolve(projectDir, node.at.file), memoryMb, cwd: projectDir };
 }
 
 export { NodeError } from "./node-error.js";

@@ -5,8 +5,9 @@
  * terminal carries no escape codes.
  */
 import { spawn } from "node:child_process";
-import { readFileSync, rmSync } from "node:fs";
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import { pathToFileURL } from "node:url";
 import Ajv2020 from "ajv/dist/2020.js";
 import pc from "picocolors";
 import { afterAll, describe, expect, it } from "vitest";
@@ -227,6 +228,36 @@ describe("output off a terminal", () => {
     const forced = await bp(["build", "-p", d], { env: { NO_COLOR: "", FORCE_COLOR: "1" } });
     expect(forced.stdout).toContain("\x1b[");
     expect(forced.stdout + forced.stderr).not.toMatch(/\x1b\[\d*[ABGKJ]/); // no cursor movement or erasing
+  });
+});
+
+describe("on a terminal", () => {
+  it("keeps a status line (done / running / waiting, rows, elapsed) below the lines printed, and clears it before the summary", async () => {
+    const dir = project({ "models/nums.sql": NUMS, "models/talker.ts": TALKER.replace("1000", "400") }, "tty");
+    // stdout seen as an 80x24 terminal by bp (its bytes still go to this test through a pipe)
+    const preload = path.join(dir, "fake-tty.mjs");
+    writeFileSync(preload, `for (const s of [process.stdout]) Object.assign(s, { isTTY: true, columns: 80, rows: 24 });\n`);
+    const child = spawn(process.execPath, ["--import", pathToFileURL(preload).href, BP, "build", "-p", dir], {
+      cwd: ROOT,
+      env: { ...process.env, NO_COLOR: "1", TERM: "xterm-256color" },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let out = "";
+    child.stdout.on("data", (d) => (out += d));
+    const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
+    expect(code).toBe(0);
+    const ERASE = "\x1b[2K\x1b[1A\x1b[2K\x1b[G"; // log-update taking the status line away
+    expect(out).toMatch(/⠋|⠙|⠹|⠸|⠼|⠴|⠦|⠧|⠇|⠏/);
+    expect(out).toMatch(/1\/2 done, 1 running \(talker\), 0 waiting · 5 rows · \d+\.\ds/);
+    // Each line printed during the run replaced the status line, which came back below it.
+    expect(out.split("[talker] first line")).toHaveLength(2);
+    expect(out).toContain(`${ERASE}[talker] first line\n`);
+    // At the end the status line is gone: nothing of it after the summary starts.
+    const summary = out.search(/^node +kind +status/m);
+    expect(summary).toBeGreaterThan(0);
+    expect(out.lastIndexOf(ERASE)).toBeLessThan(summary);
+    expect(out.slice(summary)).not.toMatch(/done, \d+ running/);
+    expect(out.slice(out.lastIndexOf(ERASE) + ERASE.length)).toMatch(/^\nnode +kind +status/);
   });
 });
 
