@@ -50,9 +50,11 @@ export function createOut(json: boolean, options: { statusLine?: (stream: NodeJS
   const live = !!human.isTTY && process.env["TERM"] !== "dumb" && options.statusLine !== undefined;
   const line = live ? options.statusLine!(human) : null;
   const write = (stream: NodeJS.WriteStream, text: string) => {
-    line?.hide();
+    // A line to the terminal goes above the status line; one to a pipe (e.g. --json's stdout) leaves it be.
+    const onTerminal = line !== null && (stream === human || !!stream.isTTY);
+    if (onTerminal) line.hide();
     stream.write(`${text}\n`);
-    line?.show();
+    if (onTerminal) line.show();
   };
   return {
     result: (t) => write(process.stdout, t),

@@ -74,6 +74,7 @@ export async function buildCommand(opts: BuildCommandOptions): Promise<number> {
     events?.end(2, ending.result, { message: `internal error: ${err instanceof Error ? err.message : String(err)}` });
     throw err;
   } finally {
+    out.status(null);
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);
     tsChildren?.close();
@@ -124,11 +125,13 @@ async function build(
     const target = await checkTarget(opts, out, fail, lakeFail);
     if (typeof target === "number") return target;
     let compiled;
+    out.status(out.colors.dim("compiling..."));
     try {
       compiled = await compileProject({ projectDir: opts.projectDir, vars: opts.var, ...(target ? { branch: target } : {}) });
     } catch (err) {
       return lakeFail(err);
     }
+    out.status(null);
     printDiagnostics(out, compiled.diagnostics, compiled.files);
     events?.diagnostics(compiled.diagnostics);
     if (!compiled.plan) {
