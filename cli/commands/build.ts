@@ -57,6 +57,7 @@ export async function buildCommand(opts: BuildCommandOptions): Promise<number> {
       out.error("\ninterrupted before running anything");
       events?.end(130, null, { message: "interrupted before running anything" });
       tsChildren?.close();
+      out.status(null);
       process.exit(130);
     }
     out.error("\ninterrupted: stopping running nodes, committing nothing");
@@ -102,7 +103,8 @@ async function build(
   };
   const lakeFail = (err: unknown): number => {
     const code = lakeFailure(out, "build", err, false);
-    ending.error = { message: err instanceof Error ? err.message : String(err), ...((err as { code?: unknown }).code !== undefined ? { code: String((err as { code?: unknown }).code) } : {}) };
+    const errorCode = (err as { code?: unknown }).code;
+    ending.error = { message: err instanceof Error ? err.message : String(err), ...(errorCode !== undefined ? { code: String(errorCode) } : {}) };
     return code;
   };
   try {
