@@ -5,7 +5,7 @@
 import { Command, CommanderError, Option } from "commander";
 import { readFileSync } from "node:fs";
 import { packageRoot } from "../compiler/package-root.js";
-import { parseVarOption } from "./options.js";
+import { parseMemoryOption, parseVarOption } from "./options.js";
 
 export const EXIT = { ok: 0, projectError: 1, usage: 2 } as const;
 
@@ -51,9 +51,10 @@ export function createProgram(setExit: (code: number) => void): Command {
     .option("--keep-failed <bool>", "keep the temporary branch of a failed run for inspection (true|false)", (v) => bool(v, "--keep-failed"), true)
     .option("-t, --threads <n>", "nodes to run at once (default: number of cores)", (v) => positiveInt(v, "--threads"))
     .option("--duckdb-memory <size>", "DuckDB's memory limit before it spills to disk: 4GB, 512MiB or 40% (default 50% of RAM)")
+    .option("--memory <model=size>", "a TS model's heap limit for this run instead of its memory: \"...\", e.g. etl=8GB (repeatable)", parseMemoryOption, {})
     .option("--no-cache", "run every node: do not reuse cached outputs (nor store new ones); a materialized table is written again")
     .option("-v, --verbose", "print every edge's data movement and debug lines (DuckDB and shared-memory settings)")
-    .addOption(json)
+    .addOption(new Option("--json", "print one JSON event per line on stdout (NDJSON, docs/run-events.md), ending with a run-end event carrying the run's result"))
     .action(async (opts) => setExit(await (await import("./commands/build.js")).buildCommand(opts)));
 
   program

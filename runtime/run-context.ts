@@ -10,7 +10,7 @@ import type { Plan, PlanEdge, PlanNode } from "../compiler/plan-types.js";
 import type { Lake } from "./lake/lake.js";
 import type { PackageEnv } from "./packages/index.js";
 import type { TableEntry } from "./lake/types.js";
-import type { EdgeResult, RunEvent, ShmFallbackReason } from "./run-events.js";
+import type { EdgeResult, RunEventData, ShmFallbackReason } from "./run-events.js";
 import type { FileLocation, Placement, ShmDir } from "./shm-dir.js";
 import { describeTable, quoteIdent } from "./sql-quote.js";
 import { NARROWED_FOR_ARROW } from "./arrow/narrowed-types.js";
@@ -29,7 +29,7 @@ export interface RunContext {
   readonly db: DuckDBInstance;
   readonly shm: ShmDir;
   readonly signal: AbortSignal;
-  readonly emit: (event: RunEvent) => void;
+  readonly emit: (event: RunEventData) => void;
   readonly nodesById: ReadonlyMap<string, PlanNode>;
   readonly outEdges: ReadonlyMap<string, readonly PlanEdge[]>;
   /** Arrow IPC output file of each finished TS node. */

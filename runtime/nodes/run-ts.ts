@@ -16,6 +16,7 @@ import type { FileLocation } from "../shm-dir.js";
 import { describeTable, quoteIdent } from "../sql-quote.js";
 import { environmentFor, PackageInstallError, type PackageEnv } from "../packages/index.js";
 import type { ChildEnv } from "../ts-child/protocol.js";
+import { DEFAULT_MEMORY_MB, formatMemory } from "../../compiler/ts/memory-size.js";
 import { runTsModel, type TsRunJob, type TsRunResult } from "../ts-child/run-ts-model.js";
 import { tsChildSpec, type NodeContext } from "./index.js";
 import { duckdbMessage, NodeError } from "./node-error.js";
@@ -99,9 +100,11 @@ export async function runTs(ctx: NodeContext, node: TsNode): Promise<{ rows: num
   }
   if (!result.ok) {
     const { line, column } = userFrame(result.stack, node.at.file);
+    const memoryMb = tsChildSpec(ctx.projectDir, node, ctx.memory).memoryMb;
     throw new NodeError({
       cause: result.kind,
-      message: result.message,
+      message: result.kind === "oom" ? `${result.message} (${memorySource(node, memoryMb)})` : result.message,
+      ...(result.kind === "oom" ? { memoryMb } : {}),
       file: node.at.file,
       ...(line !== undefined ? { line, column } : {}),
       ...(result.stack ? { stack: result.stack } : {}),
@@ -127,7 +130,7 @@ async function packageEnv(ctx: NodeContext, node: TsNode): Promise<ChildEnv> {
   try {
     env = await (ctx.packageEnvs.get(node.id) ?? environmentFor(node.packages, { signal: ctx.signal, cwd: ctx.projectDir }));
   } catch (err) {
-    ctx.tsChildren.drop(tsChildSpec(ctx.projectDir, node)); // its process, started ahead, will not run
+    ctx.tsChildren.drop(tsChildSpec(ctx.projectDir, node, ctx.memory)); // its process, started ahead, will not run
     if (!(err instanceof PackageInstallError)) throw err;
     throw new NodeError({ cause: "packages", file: node.at.file, message: err.message });
   }
@@ -139,7 +142,7 @@ async function packageEnv(ctx: NodeContext, node: TsNode): Promise<ChildEnv> {
 
 function runChild(ctx: NodeContext, node: TsNode, env: ChildEnv, inputs: TsRunJob["inputs"], outputPath: string): Promise<TsRunResult> {
   let v8CrashDump = false; // V8's out-of-memory dump is noise: the failure message says what happened
-  const spec = tsChildSpec(ctx.projectDir, node);
+  const spec = tsChildSpec(ctx.projectDir, node, ctx.memory);
   return runTsModel(
     { ...spec, inputs, outputPath, env },
     {
@@ -151,6 +154,13 @@ function runChild(ctx: NodeContext, node: TsNode, env: ChildEnv, inputs: TsRunJo
       signal: ctx.signal,
     },
   );
+}
+
+/** Where a TS model's heap limit came from: `memory: "512MB" in models/x.ts`, the default, or this run's override. */
+function memorySource(node: TsNode, memoryMb: number): string {
+  if (memoryMb !== node.memoryMb) return `set for this run, instead of the model's ${formatMemory(node.memoryMb)}`;
+  if (node.memoryMb === DEFAULT_MEMORY_MB) return `the default, as ${node.at.file} sets no other memory`;
+  return `memory: "${formatMemory(node.memoryMb)}" in ${node.at.file}`;
 }
 
 /** `{}` for the first edge reading `file` (it counts the bytes), `{ shared: true }` for the others. */

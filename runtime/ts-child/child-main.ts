@@ -278,10 +278,23 @@ async function receiveJob(): Promise<ChildJob> {
   return received;
 }
 
+/**
+ * Writes to stdout/stderr block until the pipe took them, as on a terminal. Node writes to a pipe
+ * asynchronously on POSIX: past the pipe's buffer (64 KiB), a model's lines would wait for its event
+ * loop, i.e. until a long synchronous stretch of run() ends (or be lost at its own process.exit()).
+ * The parent reads them at once, so a write waits only as long as the parent takes to read.
+ */
+function blockingOutput(): void {
+  for (const stream of [process.stdout, process.stderr]) {
+    (stream as unknown as { _handle?: { setBlocking?(on: boolean): unknown } })._handle?.setBlocking?.(true);
+  }
+}
+
 async function main(): Promise<void> {
   // The parent went away: nothing to report to, stop now (also when it went while this module loaded).
   process.on("disconnect", () => process.exit(1));
   if (process.send && !process.connected) process.exit(1);
+  blockingOutput();
 
   const job = await receiveJob();
   // The channel must not keep the process alive by itself, or a run() whose promise never settles

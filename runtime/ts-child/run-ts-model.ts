@@ -17,6 +17,7 @@ import { rmSync } from "node:fs";
 import path from "node:path";
 import { StringDecoder } from "node:string_decoder";
 import { distFile } from "../../compiler/package-root.js";
+import { formatMib } from "../../compiler/ts/memory-size.js";
 import type { ChildEnv, ChildJob, ChildMessage, InputRead, JobMessage, ReadMode } from "./protocol.js";
 
 /** What fixes a child process: the model it will run, its heap limit and its working directory. */
@@ -88,11 +89,6 @@ export interface TsRunOptions {
 const OOM_MARKER = /JavaScript heap out of memory|Reached heap limit/;
 /** A line longer than this without a newline is passed on in pieces. */
 const MAX_LINE = 64 * 1024;
-
-/** `2048` -> `2GB`, `64` -> `64MB` (the spelling of a model's `memory` field). */
-export function formatMemory(mb: number): string {
-  return mb >= 1024 && mb % 1024 === 0 ? `${mb / 1024}GB` : `${mb}MB`;
-}
 
 // Children still running; killed if this process exits (normally or via process.exit).
 const liveChildren = new Set<ChildProcess>();
@@ -397,8 +393,7 @@ export function runTsModel(job: TsRunJob, opts: TsRunOptions): Promise<TsRunResu
       return fail(
         warm,
         "oom",
-        `${name} ran out of memory: its heap limit is ${formatMemory(memoryMb)}. ` +
-          `Raise it in the model file, e.g. \`memory: "${formatMemory(memoryMb * 2)}"\` in model({ ... }).`,
+        `${name} ran out of memory at its ${formatMib(memoryMb)} heap limit`,
         code,
         signal,
       );

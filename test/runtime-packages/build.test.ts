@@ -8,7 +8,7 @@ import { rmSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RunResult } from "../../runtime/run-events.js";
-import { bp, importSql, treeFiles, writeProject } from "../helpers/temp-project.js";
+import { bp, importSql, runResultOf, treeFiles, writeProject } from "../helpers/temp-project.js";
 import { listing, tempStore, type TempStore } from "./helpers.js";
 
 const versioned = (name: string, pkgs: string, imports: string, value: string) => `import { model, input } from "bauplan-ts";
@@ -101,7 +101,7 @@ describe("bp build with a package that cannot be installed", () => {
     before = treeFiles(path.join(dir, ".bp/lake"));
     const r = await bp(["build", "--json", "-p", dir], { env: store.env() });
     expect(r.code, r.stderr).toBe(1);
-    run = JSON.parse(r.stdout) as RunResult;
+    run = runResultOf(r.stdout);
     stderr = r.stderr;
   });
 
