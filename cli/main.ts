@@ -5,7 +5,7 @@
 import { Command, CommanderError, Option } from "commander";
 import { readFileSync } from "node:fs";
 import { packageRoot } from "../compiler/package-root.js";
-import { parseVarOption } from "./options.js";
+import { parseMemoryOption, parseVarOption } from "./options.js";
 
 export const EXIT = { ok: 0, projectError: 1, usage: 2 } as const;
 
@@ -51,9 +51,10 @@ export function createProgram(setExit: (code: number) => void): Command {
     .option("--keep-failed <bool>", "keep the temporary branch of a failed run for inspection (true|false)", (v) => bool(v, "--keep-failed"), true)
     .option("-t, --threads <n>", "nodes to run at once (default: number of cores)", (v) => positiveInt(v, "--threads"))
     .option("--duckdb-memory <size>", "DuckDB's memory limit before it spills to disk: 4GB, 512MiB or 40% (default 50% of RAM)")
+    .option("--memory <model=size>", "a TS model's heap limit for this run instead of its memory: \"...\", e.g. etl=8GB (repeatable)", parseMemoryOption, {})
     .option("--no-cache", "run every node: do not reuse cached outputs (nor store new ones); a materialized table is written again")
     .option("-v, --verbose", "print every edge's data movement and debug lines (DuckDB and shared-memory settings)")
-    .addOption(json)
+    .addOption(new Option("--json", "print one JSON event per line on stdout (NDJSON, docs/run-events.md), ending with a run-end event carrying the run's result"))
     .action(async (opts) => setExit(await (await import("./commands/build.js")).buildCommand(opts)));
 
   program
@@ -64,6 +65,7 @@ export function createProgram(setExit: (code: number) => void): Command {
     .option("--ref <branch>", "the branch to build on, made from the project's branch when missing (default: dev-<user>; the project's branch only when named here)")
     .option("-t, --threads <n>", "nodes to run at once (default: number of cores)", (v) => positiveInt(v, "--threads"))
     .option("--duckdb-memory <size>", "DuckDB's memory limit before it spills to disk: 4GB, 512MiB or 40% (default 50% of RAM)")
+    .option("--memory <model=size>", "a TS model's heap limit for these runs instead of its memory: \"...\", e.g. etl=8GB (repeatable)", parseMemoryOption, {})
     .option("--debounce <ms>", "saves closer together than this are one change", (v) => nonNegativeInt(v, "--debounce"), 30)
     .option("--preview <n>", "rows of each changed model's output to print after a run (0: none)", (v) => nonNegativeInt(v, "--preview"), 5)
     .option("--no-cache", "run every node on every change (no output cache)")
@@ -190,6 +192,22 @@ export function createProgram(setExit: (code: number) => void): Command {
     .addOption(which[1]!)
     .addOption(json)
     .action(async (opts) => setExit(await (await import("./commands/cache.js")).cacheCleanCommand(opts)));
+
+  const env = program.command("env").description("package environments of TS models (their `packages`) and the local package store they link into");
+  env
+    .command("list", { isDefault: true })
+    .description("list the environments (hash, packages, size, last use) and the store's size")
+    .addOption(json)
+    .action(async (opts) => setExit(await (await import("./commands/env.js")).envListCommand(opts)));
+  env
+    .command("prune")
+    .description("remove environments not used for N days (default 30) or, with --unused-by-project, every one the project's models do not use; then every stored package no environment uses")
+    .option("--days <n>", "remove environments not used for this many days", (v) => positiveInt(v, "--days"))
+    .option("--unused-by-project", "remove every environment the project's TS models do not use (whatever its age)")
+    .option("--dry-run", "say what would be removed, remove nothing")
+    .addOption(projectDir)
+    .addOption(json)
+    .action(async (opts) => setExit(await (await import("./commands/env.js")).envPruneCommand(opts)));
 
   return program;
 }

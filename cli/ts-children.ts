@@ -27,17 +27,25 @@ export function likelyMemoryMb(source: string): number {
   return parseMemoryMb(`${amount}${unit}`) ?? LIKELY_DEFAULT_MEMORY_MB;
 }
 
-/** The TS models' processes as the plan will most likely ask for them, in file order. */
-export function likelyTsChildren(projectDir: string): TsChildSpec[] {
+/**
+ * The TS models' processes as the plan will most likely ask for them, in file order; `memory`
+ * (`--memory MODEL=SIZE`, in MiB) replaces a model's own heap limit for this run.
+ */
+export function likelyTsChildren(projectDir: string, memory: Readonly<Record<string, number>> = {}): TsChildSpec[] {
   const dir = path.resolve(projectDir);
   return discoverModels(dir)
     .models.filter((m) => m.kind === "ts")
-    .map((m) => ({ model: m.name, modelFile: path.resolve(dir, m.file), memoryMb: likelyMemoryMb(m.text), cwd: dir }));
+    .map((m) => ({
+      model: m.name,
+      modelFile: path.resolve(dir, m.file),
+      memoryMb: Object.hasOwn(memory, m.name) ? memory[m.name]! : likelyMemoryMb(m.text),
+      cwd: dir,
+    }));
 }
 
 /** Starts (up to `lookahead`) TS model processes for the project; hand the pool to runPlan, or close it. */
-export function startTsChildrenAhead(projectDir: string, lookahead: number): TsChildPool {
+export function startTsChildrenAhead(projectDir: string, lookahead: number, memory: Readonly<Record<string, number>> = {}): TsChildPool {
   const pool = new TsChildPool(lookahead);
-  pool.expect(likelyTsChildren(projectDir));
+  pool.expect(likelyTsChildren(projectDir, memory));
   return pool;
 }

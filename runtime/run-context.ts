@@ -8,8 +8,9 @@ import { copyFileSync, rmSync } from "node:fs";
 import path from "node:path";
 import type { Plan, PlanEdge, PlanNode } from "../compiler/plan-types.js";
 import type { Lake } from "./lake/lake.js";
+import type { PackageEnv } from "./packages/index.js";
 import type { TableEntry } from "./lake/types.js";
-import type { EdgeResult, RunEvent, ShmFallbackReason } from "./run-events.js";
+import type { EdgeResult, RunEventData, ShmFallbackReason } from "./run-events.js";
 import type { FileLocation, Placement, ShmDir } from "./shm-dir.js";
 import { describeTable, quoteIdent } from "./sql-quote.js";
 import { NARROWED_FOR_ARROW } from "./arrow/narrowed-types.js";
@@ -28,7 +29,7 @@ export interface RunContext {
   readonly db: DuckDBInstance;
   readonly shm: ShmDir;
   readonly signal: AbortSignal;
-  readonly emit: (event: RunEvent) => void;
+  readonly emit: (event: RunEventData) => void;
   readonly nodesById: ReadonlyMap<string, PlanNode>;
   readonly outEdges: ReadonlyMap<string, readonly PlanEdge[]>;
   /** Arrow IPC output file of each finished TS node. */
@@ -43,6 +44,11 @@ export interface RunContext {
   readonly counted: Set<string>;
   /** Seconds a TS output took to load into DuckDB, not yet on any edge record (by node id). */
   readonly pendingLoads: Map<string, number>;
+  /**
+   * Each TS node's package environment, by node id: all resolved at run start, concurrently (a TS
+   * node awaits its own before exporting its inputs; a failure fails only that node).
+   */
+  readonly packageEnvs: ReadonlyMap<string, Promise<PackageEnv>>;
   /** Exports of DuckDB tables to Arrow IPC files, memoized by (table, columns, filter). */
   readonly exports: Map<string, Promise<RunFile>>;
   withConnection<T>(fn: (conn: DuckDBConnection) => Promise<T>): Promise<T>;

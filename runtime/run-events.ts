@@ -15,13 +15,15 @@ export type NodeStatus = "ok" | "cached" | "failed" | "skipped";
 export interface NodeFailure {
   /** What went wrong, in one or a few lines. */
   readonly message: string;
-  /** Kind of failure: a SQL error, a TS throw, an exit, an out-of-memory kill... */
-  readonly cause: "sql" | "throw" | "bad-return" | "bad-module" | "exit" | "oom" | "signal" | "cancelled" | "schema" | "io" | "commit";
+  /** Kind of failure: a SQL error, a TS throw, an exit, an out-of-memory kill, a package that could not be installed... */
+  readonly cause: "sql" | "throw" | "bad-return" | "bad-module" | "exit" | "oom" | "signal" | "cancelled" | "schema" | "io" | "commit" | "packages";
   /** The model's file, and a line:col in it when known. */
   readonly file?: string;
   readonly line?: number;
   readonly column?: number;
   readonly stack?: string;
+  /** For `oom`: the heap limit the process had, in MiB (the model's `memory`, or RunOptions.memory for the run). */
+  readonly memoryMb?: number;
 }
 
 export interface NodeResult {
@@ -89,10 +91,13 @@ export type ShmFallbackReason =
   /** Written to shared memory, it turned out larger than estimated and over BP_SHM_LIMIT_BYTES: moved to disk. */
   | "over-limit";
 
-export type RunEvent =
+/** An event as a node runner emits it; the run stamps it with `time` (RunEvent). */
+export type RunEventData =
   | {
       readonly type: "run-start";
       readonly runId: string;
+      /** Wall-clock start of the run (ISO-8601, UTC). */
+      readonly startedAt: string;
       readonly nodes: number;
       readonly shmDir: string;
       readonly shmFallback: boolean;
@@ -126,6 +131,9 @@ export type RunEvent =
       /** The run's branch, kept with the run's tables. */
       readonly keptBranch?: string;
     };
+
+/** A run event: the data plus `time`, milliseconds since the run started (integer, monotonic clock). */
+export type RunEvent = RunEventData & { readonly time: number };
 
 export interface RunResult {
   readonly ok: boolean;

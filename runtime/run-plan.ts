@@ -21,7 +21,8 @@ import { validatePlan } from "../compiler/plan-schema.js";
 import { requireCjs } from "../compiler/require-cjs.js";
 import { NodeError, runNode, tsChildSpec, type NodeContext } from "./nodes/index.js";
 import { edgeKey } from "./run-context.js";
-import type { EdgeResult, NodeResult, RunEvent, RunResult } from "./run-events.js";
+import { startPackageEnvs } from "./packages/run-envs.js";
+import type { EdgeResult, NodeResult, RunEvent, RunEventData, RunResult } from "./run-events.js";
 import { createShmDir, type ShmDir } from "./shm-dir.js";
 import { TargetMovedError, beginTransaction, commitToRunBranch, dropRunBranch, promote, type ReadTable, type Transaction } from "./run-transaction.js";
 import { TsChildPool } from "./ts-child/warm-pool.js";
@@ -63,6 +64,11 @@ export interface RunOptions {
   readonly cache?: false | { readonly dir?: string; readonly maxBytes?: number };
   /** Report the first N rows of every model's output in its NodeResult (`preview`); default none. */
   readonly preview?: number;
+  /**
+   * Heap limits in MiB for this run, by TS model name, instead of the models' `memory` (same code,
+   * more memory). A name that is not a TS model of the plan is a RunSettingsError.
+   */
+  readonly memory?: Readonly<Record<string, number>>;
 }
 
 /** The plan file is not a plan this bp can run (another version, or malformed). */
@@ -106,10 +112,26 @@ export async function runPlan(input: Plan, options: RunOptions): Promise<RunResu
   }
 }
 
-/** The TS nodes' child processes, in plan order (the order the scheduler favours). */
-export function tsChildSpecs(plan: Plan, projectDir: string): ReturnType<typeof tsChildSpec>[] {
+/** The TS nodes' child processes, in plan order (the order the scheduler favours); `memory`: RunOptions.memory. */
+export function tsChildSpecs(plan: Plan, projectDir: string, memory: RunOptions["memory"]): ReturnType<typeof tsChildSpec>[] {
   const dir = path.resolve(projectDir);
-  return plan.nodes.flatMap((n) => (n.kind === "ts" ? [tsChildSpec(dir, n)] : []));
+  return plan.nodes.flatMap((n) => (n.kind === "ts" ? [tsChildSpec(dir, n, memory)] : []));
+}
+
+/** RunOptions.memory must name TS models of the plan, with a positive number of MiB. */
+function checkMemoryOverrides(plan: Plan, memory: RunOptions["memory"]): void {
+  if (memory === undefined) return;
+  const tsModels = plan.nodes.flatMap((n) => (n.kind === "ts" ? [n.name] : []));
+  for (const [name, mb] of Object.entries(memory)) {
+    if (!tsModels.includes(name)) {
+      const sql = plan.nodes.some((n) => n.kind === "sql" && n.name === name);
+      throw new RunSettingsError(
+        `memory: ${sql ? `${name} is a SQL model (DuckDB's memory is --duckdb-memory)` : `no TS model ${name}`}; ` +
+          (tsModels.length > 0 ? `the TS models are ${tsModels.join(", ")}` : "the plan has no TS models"),
+      );
+    }
+    if (!(Number.isFinite(mb) && mb >= 1)) throw new RunSettingsError(`memory: ${name} needs at least 1 MiB, got ${String(mb)}`);
+  }
 }
 
 async function run(input: Plan, options: RunOptions, threads: number, tsChildren: TsChildPool): Promise<RunResult> {
@@ -126,11 +148,15 @@ async function run(input: Plan, options: RunOptions, threads: number, tsChildren
   }
   const memoryLimit = duckdbMemoryLimit(options.duckdbMemory);
   const cache = outputCacheOf(options, path.resolve(options.projectDir));
+  checkMemoryOverrides(plan, options.memory);
   // TS children load while the run sets up and the nodes upstream of theirs run.
-  tsChildren.expect(tsChildSpecs(plan, options.projectDir));
+  tsChildren.expect(tsChildSpecs(plan, options.projectDir, options.memory));
   const started = performance.now();
-  const runId = `${new Date().toISOString().replace(/[-:]/g, "").replace(/\..*/, "")}-${randomBytes(3).toString("hex")}`;
-  const emit = options.onEvent ?? (() => {});
+  const startedAt = new Date();
+  const runId = `${startedAt.toISOString().replace(/[-:]/g, "").replace(/\..*/, "")}-${randomBytes(3).toString("hex")}`;
+  const onEvent = options.onEvent;
+  // Every event is stamped with the ms since the run started.
+  const emit = (e: RunEventData) => onEvent?.({ ...e, time: Math.round(performance.now() - started) });
   const abort = new AbortController();
   const onOuterAbort = () => abort.abort();
   options.signal?.addEventListener("abort", onOuterAbort);
@@ -193,9 +219,12 @@ async function run(input: Plan, options: RunOptions, threads: number, tsChildren
     counted: new Set(),
     pendingLoads: new Map(),
     exports: new Map(),
+    // Package environments of the TS nodes, all resolved from now on (each TS node awaits its own).
+    packageEnvs: startPackageEnvs(plan, { signal: abort.signal, cwd: projectDir }),
     tsChildren,
     runKeys: keys,
     willRun: (id) => reuse.get(id)?.run !== false,
+    ...(options.memory === undefined ? {} : { memory: options.memory }),
     async withConnection<T>(fn: (conn: DuckDBConnection) => Promise<T>): Promise<T> {
       const conn = await db.connect();
       openConnections.add(conn);
@@ -213,17 +242,17 @@ async function run(input: Plan, options: RunOptions, threads: number, tsChildren
     for (const conn of openConnections) conn.interrupt();
   });
 
-  emit({ type: "run-start", runId, nodes: plan.nodes.length, shmDir: shm.path, shmFallback: shm.fallback, shmWanted: shm.wanted });
+  emit({ type: "run-start", runId, startedAt: startedAt.toISOString(), nodes: plan.nodes.length, shmDir: shm.path, shmFallback: shm.fallback, shmWanted: shm.wanted });
   const results = new Map<string, NodeResult>();
   let settled: Settled = { commit: null, keptBranch: null, rebasedOnto: null, filesCommitted: false };
   let tx: Transaction | null = null;
   try {
     tx = await beginTransaction(lake, plan.project.branch, runId);
-    for (const [id, key] of runKeys(plan)) keys.set(id, key);
+    for (const [id, key] of runKeys(plan, await envHashes(ctx))) keys.set(id, key);
     const inLake = cache === null ? { head: {}, find: () => null } : await lakeOutputs(lake, tx.base);
     for (const [id, r] of planReuse(plan, keys, cache, inLake)) reuse.set(id, r);
     // Only the TS models that run need a process.
-    tsChildren.expect(tsChildSpecs(plan, options.projectDir).filter((s) => reuse.get(`model:${s.model}`)?.run !== false));
+    tsChildren.expect(tsChildSpecs(plan, options.projectDir, options.memory).filter((s) => reuse.get(`model:${s.model}`)?.run !== false));
     await emitSettings(ctx, spillDir);
     await schedule(ctx, inEdges, outEdges, threads, results, { reuse, cache, keys, preview: options.preview ?? 0 });
     const allOk = [...results.values()].every(succeeded) && !abort.signal.aborted;
@@ -325,7 +354,7 @@ async function schedule(
       const node = ctx.nodesById.get(e.to)!;
       const result: NodeResult = { id: node.id, kind: node.kind, name: nameOf(node), status: "skipped", rows: null, seconds: 0, skippedBecause: cause };
       results.set(node.id, result);
-      if (node.kind === "ts") ctx.tsChildren.drop(tsChildSpec(ctx.projectDir, node));
+      if (node.kind === "ts") ctx.tsChildren.drop(tsChildSpec(ctx.projectDir, node, ctx.memory));
       ctx.emit({ type: "node-end", result });
       skipDownstream(node.id, cause);
     }
@@ -336,7 +365,7 @@ async function schedule(
     const decision = cacheUse.reuse.get(node.id) ?? { run: true };
     const cacheKey = cacheUse.keys.get(node.id);
     if (decision.run) ctx.emit({ type: "node-start", id: node.id, kind: node.kind, name: nameOf(node) });
-    else if (node.kind === "ts") ctx.tsChildren.drop(tsChildSpec(ctx.projectDir, node));
+    else if (node.kind === "ts") ctx.tsChildren.drop(tsChildSpec(ctx.projectDir, node, ctx.memory));
     const work = decision.run ? runNode(ctx, node) : reuseOutput(ctx, node, decision);
     const p = work.then(
       async ({ rows, fetch }) => {
@@ -420,6 +449,21 @@ async function reuseOutput(ctx: NodeContext, node: PlanNode, decision: Extract<R
     }
   }
   return { rows: decision.rows };
+}
+
+/**
+ * Each TS node's resolved package environment, for its run key (a model without packages has the
+ * constant empty one at once; a recorded set takes a few ms). A node whose packages cannot be
+ * installed gets a key that matches nothing: it runs, and fails with npm's reason.
+ */
+async function envHashes(ctx: NodeContext): Promise<Map<string, string>> {
+  const hashes = new Map<string, string>();
+  await Promise.all(
+    [...ctx.packageEnvs].map(async ([id, env]) => {
+      hashes.set(id, await env.then((e) => e.hash, () => `unavailable-${randomBytes(8).toString("hex")}`));
+    }),
+  );
+  return hashes;
 }
 
 /** The run's output cache: RunOptions.cache, BP_OUTPUT_CACHE_MAX_SIZE, else `.bp/cache/outputs` with the default bound. */

@@ -86,7 +86,9 @@ export async function run({ opts, size: rows, tmp, log }) {
     warmup: opts.warmup,
     bp: async (round) => {
       const r = await bp(["build", "--no-cache", "--json", "-p", dir]);
-      const result = JSON.parse(r.stdout);
+      // NDJSON events; the last one, run-end, carries the RunResult
+      const result = JSON.parse(r.stdout.trimEnd().split("\n").at(-1)).result;
+      if (!result) throw new Error(`mixed-pipeline: build stopped before running: ${r.stderr}`);
       if (!result.ok) throw new Error(`mixed-pipeline: build not ok: ${r.stdout}`);
       if (round >= 0) {
         edgeSums.push(result.edges.reduce((s, e) => s + e.seconds, 0));

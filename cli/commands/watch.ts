@@ -14,6 +14,7 @@ export interface WatchCommandOptions {
   ref?: string;
   threads?: number;
   duckdbMemory?: string;
+  memory?: Record<string, number>;
   debounce?: number;
   preview?: number;
   cache?: boolean;
@@ -46,6 +47,7 @@ export async function watchCommand(opts: WatchCommandOptions): Promise<number> {
           ...(opts.ref !== undefined ? { ref: opts.ref } : {}),
           ...(opts.threads !== undefined ? { threads: opts.threads } : {}),
           ...(opts.duckdbMemory !== undefined ? { duckdbMemory: opts.duckdbMemory } : {}),
+          ...(opts.memory !== undefined ? { memory: opts.memory } : {}),
           ...(opts.debounce !== undefined ? { debounceMs: opts.debounce } : {}),
           ...(opts.preview !== undefined ? { preview: opts.preview } : {}),
           ...(opts.cache === false ? { cache: false as const } : {}),

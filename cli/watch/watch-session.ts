@@ -45,6 +45,8 @@ export interface WatchOptions {
   readonly ref?: string;
   readonly threads?: number;
   readonly duckdbMemory?: string;
+  /** Heap limits in MiB by TS model name for every run (RunOptions.memory, `--memory etl=8GB`). */
+  readonly memory?: Readonly<Record<string, number>>;
   readonly debounceMs?: number;
   /** Rows of preview per model (RunOptions.preview); 0 for none. */
   readonly preview?: number;
@@ -79,7 +81,7 @@ export async function startWatch(options: WatchOptions, hooks: WatchHooks): Prom
   const projectDir = path.resolve(options.projectDir);
   const threads = options.threads ?? os.availableParallelism();
   // TS processes start loading first (as in bp build), while the branch is checked and DuckDB opens.
-  let tsChildren: TsChildPool | undefined = startTsChildrenAhead(projectDir, threads);
+  let tsChildren: TsChildPool | undefined = startTsChildrenAhead(projectDir, threads, options.memory);
   let branch: string;
   let created: boolean;
   let from: string;
@@ -332,6 +334,7 @@ class WatchLoop {
           projectDir: this.projectDir,
           threads: this.threads,
           ...(this.options.duckdbMemory ? { duckdbMemory: this.options.duckdbMemory } : {}),
+          ...(this.options.memory !== undefined && Object.keys(this.options.memory).length > 0 ? { memory: this.options.memory } : {}),
           ...(this.options.cache !== undefined ? { cache: this.options.cache } : {}),
           ...(preview > 0 ? { preview } : {}),
           // A failed watch run keeps no branch: the next save runs again anyway.
@@ -371,7 +374,7 @@ class WatchLoop {
   /** Processes for these TS models (node ids) of the plan, started now so that they are loaded by the time a run needs one. */
   private childrenFor(plan: Plan, only: ReadonlySet<string>): TsChildPool {
     const pool = new TsChildPool(this.threads);
-    const specs = plan.nodes.flatMap((n) => (n.kind === "ts" && only.has(n.id) ? [tsChildSpec(this.projectDir, n)] : []));
+    const specs = plan.nodes.flatMap((n) => (n.kind === "ts" && only.has(n.id) ? [tsChildSpec(this.projectDir, n, this.options.memory)] : []));
     pool.expect(specs);
     return pool;
   }

@@ -16,3 +16,13 @@ export function parseMemoryMb(text: string): number | null {
   const mb = Math.round(Number(m[1]) * (m[2]!.toLowerCase().startsWith("g") ? 1024 : 1));
   return mb >= 1 ? mb : null;
 }
+
+/** `2048` -> `2GB`, `64` -> `64MB`: a size as a model's `memory` field (or `--memory`) spells it. */
+export function formatMemory(mb: number): string {
+  return mb >= 1024 && mb % 1024 === 0 ? `${mb / 1024}GB` : `${mb}MB`;
+}
+
+/** `512` -> `512 MiB`, `2048` -> `2 GiB` (for messages). */
+export function formatMib(mb: number): string {
+  return mb >= 1024 && mb % 1024 === 0 ? `${mb / 1024} GiB` : `${mb} MiB`;
+}

@@ -19,6 +19,8 @@ export interface NodeOutcome {
 /** The run's state as the runners see it: the shared RunContext, plus the TS children started ahead. */
 export interface NodeContext extends RunContext {
   readonly tsChildren: TsChildPool;
+  /** RunOptions.memory: heap limits in MiB by TS model name, for this run. */
+  readonly memory?: Readonly<Record<string, number>>;
 }
 
 type Runners = { [K in PlanNode["kind"]]: (ctx: NodeContext, node: Extract<PlanNode, { kind: K }>) => Promise<NodeOutcome> };
@@ -34,9 +36,13 @@ export function runNode(ctx: NodeContext, node: PlanNode): Promise<NodeOutcome> 
   return (runners[node.kind] as (ctx: NodeContext, node: PlanNode) => Promise<NodeOutcome>)(ctx, node);
 }
 
-/** The child process a TS node runs in (the same for a child started ahead and at the run). */
-export function tsChildSpec(projectDir: string, node: TsNode): TsChildSpec {
-  return { model: node.name, modelFile: path.resolve(projectDir, node.at.file), memoryMb: node.memoryMb, cwd: projectDir };
+/**
+ * The child process a TS node runs in (the same for a child started ahead and at the run); its heap
+ * limit is the model's `memory` unless `memory` (RunOptions.memory) sets one for this run.
+ */
+export function tsChildSpec(projectDir: string, node: TsNode, memory: Readonly<Record<string, number>> | undefined): TsChildSpec {
+  const memoryMb = memory !== undefined && Object.hasOwn(memory, node.name) ? memory[node.name]! : node.memoryMb;
+  return { model: node.name, modelFile: path.resolve(projectDir, node.at.file), memoryMb, cwd: projectDir };
 }
 
 export { NodeError } from "./node-error.js";

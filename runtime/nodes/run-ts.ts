@@ -1,8 +1,10 @@
 /**
- * A TS model: its inputs handed over as Arrow IPC files in shared memory (each written once and
- * shared; in the disk folder when shared memory is short), `run` executed in its own child process with the model's memory limit, logs streamed
- * live, and the output file loaded into DuckDB only when a SQL model, a filter or a
- * materialization needs it there.
+ * A TS model: its package environment awaited first (being resolved since the run started; a package
+ * that cannot be installed fails the node before any input is exported), its inputs handed over as
+ * Arrow IPC files in shared memory (each written once and shared; in the disk folder when shared
+ * memory is short), `run` executed in its own child process with the model's memory limit and its
+ * environment, logs streamed live, and the output file loaded into DuckDB only when a SQL model, a
+ * filter or a materialization needs it there.
  */
 import type { DuckDBConnection } from "@duckdb/node-api";
 import path from "node:path";
@@ -12,11 +14,15 @@ import { claim, emitShmFallback, exportToShm, isEnospc, recordEdge, settleFile, 
 import type { EdgeResult } from "../run-events.js";
 import type { FileLocation } from "../shm-dir.js";
 import { describeTable, quoteIdent } from "../sql-quote.js";
+import { environmentFor, PackageInstallError, type PackageEnv } from "../packages/index.js";
+import type { ChildEnv } from "../ts-child/protocol.js";
+import { DEFAULT_MEMORY_MB, formatMemory } from "../../compiler/ts/memory-size.js";
 import { runTsModel, type TsRunJob, type TsRunResult } from "../ts-child/run-ts-model.js";
 import { tsChildSpec, type NodeContext } from "./index.js";
 import { duckdbMessage, NodeError } from "./node-error.js";
 
 export async function runTs(ctx: NodeContext, node: TsNode): Promise<{ rows: number | null }> {
+  const env = await packageEnv(ctx, node);
   const inputs: TsRunJob["inputs"] = [];
   const edges: EdgeResult[] = [];
   const inputFiles = new Map<string, number>();
@@ -66,7 +72,7 @@ export async function runTs(ctx: NodeContext, node: TsNode): Promise<{ rows: num
   let location: FileLocation = placement.location;
   let result: TsRunResult;
   try {
-    result = await runChild(ctx, node, inputs, outputPath);
+    result = await runChild(ctx, node, env, inputs, outputPath);
   } finally {
     placement.release();
   }
@@ -76,7 +82,7 @@ export async function runTs(ctx: NodeContext, node: TsNode): Promise<{ rows: num
     emitShmFallback(ctx, what, "enospc-rerun", estimate, ctx.shm.free(), dir);
     outputPath = path.join(dir, outName);
     location = "disk";
-    result = await runChild(ctx, node, inputs, outputPath);
+    result = await runChild(ctx, node, env, inputs, outputPath);
   }
 
   ctx.emit({
@@ -94,9 +100,11 @@ export async function runTs(ctx: NodeContext, node: TsNode): Promise<{ rows: num
   }
   if (!result.ok) {
     const { line, column } = userFrame(result.stack, node.at.file);
+    const memoryMb = tsChildSpec(ctx.projectDir, node, ctx.memory).memoryMb;
     throw new NodeError({
       cause: result.kind,
-      message: result.message,
+      message: result.kind === "oom" ? `${result.message} (${memorySource(node, memoryMb)})` : result.message,
+      ...(result.kind === "oom" ? { memoryMb } : {}),
       file: node.at.file,
       ...(line !== undefined ? { line, column } : {}),
       ...(result.stack ? { stack: result.stack } : {}),
@@ -116,11 +124,27 @@ export async function loadTsOutputIfNeeded(ctx: RunContext, node: TsNode, output
   if (needsDuckDB) await loadIntoDuckDB(ctx, node, output);
 }
 
-function runChild(ctx: NodeContext, node: TsNode, inputs: TsRunJob["inputs"], outputPath: string): Promise<TsRunResult> {
+/** The node's package environment as the child gets it; a package that cannot be installed fails the node. */
+async function packageEnv(ctx: NodeContext, node: TsNode): Promise<ChildEnv> {
+  let env: PackageEnv;
+  try {
+    env = await (ctx.packageEnvs.get(node.id) ?? environmentFor(node.packages, { signal: ctx.signal, cwd: ctx.projectDir }));
+  } catch (err) {
+    ctx.tsChildren.drop(tsChildSpec(ctx.projectDir, node, ctx.memory)); // its process, started ahead, will not run
+    if (!(err instanceof PackageInstallError)) throw err;
+    throw new NodeError({ cause: "packages", file: node.at.file, message: err.message });
+  }
+  if (env.resolved.length > 0) {
+    ctx.emit({ type: "debug", message: `${node.name}: packages ${env.resolved.map((p) => `${p.name}@${p.version}`).join(", ")} from ${env.dir}` });
+  }
+  return { dir: env.dir === "" ? null : env.dir, packages: env.resolved.map((p) => p.name) };
+}
+
+function runChild(ctx: NodeContext, node: TsNode, env: ChildEnv, inputs: TsRunJob["inputs"], outputPath: string): Promise<TsRunResult> {
   let v8CrashDump = false; // V8's out-of-memory dump is noise: the failure message says what happened
-  const spec = tsChildSpec(ctx.projectDir, node);
+  const spec = tsChildSpec(ctx.projectDir, node, ctx.memory);
   return runTsModel(
-    { ...spec, inputs, outputPath },
+    { ...spec, inputs, outputPath, env },
     {
       child: ctx.tsChildren.take(spec),
       onLine: (stream, line) => {
@@ -130,6 +154,13 @@ function runChild(ctx: NodeContext, node: TsNode, inputs: TsRunJob["inputs"], ou
       signal: ctx.signal,
     },
   );
+}
+
+/** Where a TS model's heap limit came from: `memory: "512MB" in models/x.ts`, the default, or this run's override. */
+function memorySource(node: TsNode, memoryMb: number): string {
+  if (memoryMb !== node.memoryMb) return `set for this run, instead of the model's ${formatMemory(node.memoryMb)}`;
+  if (node.memoryMb === DEFAULT_MEMORY_MB) return `the default, as ${node.at.file} sets no other memory`;
+  return `memory: "${formatMemory(node.memoryMb)}" in ${node.at.file}`;
 }
 
 /** `{}` for the first edge reading `file` (it counts the bytes), `{ shared: true }` for the others. */

@@ -30,7 +30,7 @@ import { BadReturnError, describeValue, toTable } from "./to-table.js";
 // The SDK the model imports as "bauplan-ts", loaded with the rest (the hooks resolve it to this file).
 import "../../sdk/index.js";
 // Evaluated after everything above was loaded: the hooks only see the model and its imports.
-import "./register-hooks.js";
+import { usePackageEnv } from "./register-hooks.js";
 
 /** A failure to report; `stack` is already limited to user frames. */
 class Failure extends Error {
@@ -216,6 +216,7 @@ function writeOutput(table: Table, outputPath: string): number {
 }
 
 async function runJob(job: ChildJob): Promise<ChildMessage> {
+  if (job.env) await usePackageEnv(job.env);
   const model = await loadModel(job);
   const inputs: Record<string, Table> = {};
   for (const input of job.inputs) {
@@ -277,10 +278,23 @@ async function receiveJob(): Promise<ChildJob> {
   return received;
 }
 
+/**
+ * Writes to stdout/stderr block until the pipe took them, as on a terminal. Node writes to a pipe
+ * asynchronously on POSIX: past the pipe's buffer (64 KiB), a model's lines would wait for its event
+ * loop, i.e. until a long synchronous stretch of run() ends (or be lost at its own process.exit()).
+ * The parent reads them at once, so a write waits only as long as the parent takes to read.
+ */
+function blockingOutput(): void {
+  for (const stream of [process.stdout, process.stderr]) {
+    (stream as unknown as { _handle?: { setBlocking?(on: boolean): unknown } })._handle?.setBlocking?.(true);
+  }
+}
+
 async function main(): Promise<void> {
   // The parent went away: nothing to report to, stop now (also when it went while this module loaded).
   process.on("disconnect", () => process.exit(1));
   if (process.send && !process.connected) process.exit(1);
+  blockingOutput();
 
   const job = await receiveJob();
   // The channel must not keep the process alive by itself, or a run() whose promise never settles

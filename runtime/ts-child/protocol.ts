@@ -34,6 +34,16 @@ export interface ChildInput {
   readonly columns: readonly string[] | null;
 }
 
+/**
+ * The model's package environment: bare imports of the model's own files resolve from `dir`'s
+ * node_modules, and only for the names in `packages` (bauplan-ts, apache-arrow and Node's builtins
+ * are always there). `dir` null: an empty environment (no npm package can be imported).
+ */
+export interface ChildEnv {
+  readonly dir: string | null;
+  readonly packages: readonly string[];
+}
+
 export interface ChildJob {
   /** Model name, for messages. */
   readonly model: string;
@@ -42,6 +52,8 @@ export interface ChildJob {
   readonly inputs: readonly ChildInput[];
   /** Where the output Arrow IPC file goes (written to `${outputPath}.tmp`, then renamed). */
   readonly outputPath: string;
+  /** The package environment; absent: bare imports resolve as Node does (a child run by hand). */
+  readonly env?: ChildEnv;
 }
 
 export interface ResultColumn {

@@ -17,7 +17,8 @@ import { rmSync } from "node:fs";
 import path from "node:path";
 import { StringDecoder } from "node:string_decoder";
 import { distFile } from "../../compiler/package-root.js";
-import type { ChildJob, ChildMessage, InputRead, JobMessage, ReadMode } from "./protocol.js";
+import { formatMib } from "../../compiler/ts/memory-size.js";
+import type { ChildEnv, ChildJob, ChildMessage, InputRead, JobMessage, ReadMode } from "./protocol.js";
 
 /** What fixes a child process: the model it will run, its heap limit and its working directory. */
 export interface TsChildSpec {
@@ -36,6 +37,11 @@ export interface TsRunJob extends TsChildSpec {
   inputs: { param: string; path: string; columns: string[] | null }[];
   /** Where the output Arrow IPC file is written (via `${outputPath}.tmp` + rename). */
   outputPath: string;
+  /**
+   * The model's package environment (runtime/packages): its bare imports resolve from `dir` and only
+   * for `packages`; `dir` null = no npm package. Absent: bare imports resolve as Node does.
+   */
+  env?: ChildEnv;
 }
 
 export type TsRunFailureKind = "throw" | "bad-return" | "bad-module" | "exit" | "oom" | "signal" | "cancelled";
@@ -83,11 +89,6 @@ export interface TsRunOptions {
 const OOM_MARKER = /JavaScript heap out of memory|Reached heap limit/;
 /** A line longer than this without a newline is passed on in pieces. */
 const MAX_LINE = 64 * 1024;
-
-/** `2048` -> `2GB`, `64` -> `64MB` (the spelling of a model's `memory` field). */
-export function formatMemory(mb: number): string {
-  return mb >= 1024 && mb % 1024 === 0 ? `${mb / 1024}GB` : `${mb}MB`;
-}
 
 // Children still running; killed if this process exits (normally or via process.exit).
 const liveChildren = new Set<ChildProcess>();
@@ -350,6 +351,7 @@ export function runTsModel(job: TsRunJob, opts: TsRunOptions): Promise<TsRunResu
     modelFile: path.resolve(job.modelFile),
     inputs: job.inputs.map((i) => ({ param: i.param, path: i.path, columns: i.columns })),
     outputPath: job.outputPath,
+    ...(job.env ? { env: { dir: job.env.dir, packages: [...job.env.packages] } } : {}),
   };
 
   const attempt = async (child: TsChild, warm: boolean): Promise<TsRunResult> => {
@@ -391,8 +393,7 @@ export function runTsModel(job: TsRunJob, opts: TsRunOptions): Promise<TsRunResu
       return fail(
         warm,
         "oom",
-        `${name} ran out of memory: its heap limit is ${formatMemory(memoryMb)}. ` +
-          `Raise it in the model file, e.g. \`memory: "${formatMemory(memoryMb * 2)}"\` in model({ ... }).`,
+        `${name} ran out of memory at its ${formatMib(memoryMb)} heap limit`,
         code,
         signal,
       );

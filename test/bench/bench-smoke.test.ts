@@ -29,12 +29,15 @@ const FIGURES: [string, string, number][] = [
   ["mixed-pipeline", "s", 1],
   ["mixed-pipeline/edges", "s", 1],
   ["output-cache/cold", "s", 1],
-  ["output-cache/unchanged", "s", 1],
   ["output-cache/leaf-edit", "s", 1],
+  ["output-cache/unchanged", "s", 1],
   ["s3-scan-cache/3-columns", "s", 1],
   ["s3-scan-cache/4-columns", "s", 1],
   ["s3-scan-cache/3-columns-bytes", "MiB", 1],
   ["s3-scan-cache/4-columns-bytes", "MiB", 1],
+  ["package-env/new-package", "s", 1],
+  ["package-env/built", "s", 1],
+  ["package-env/new-combination", "s", 1],
 ];
 
 interface Figure {

@@ -88,7 +88,7 @@ describe("bp watch (CLI)", () => {
   it("has help for every option", async () => {
     const r = await bp(["watch", "--help"]);
     expect(r.code).toBe(0);
-    for (const option of ["--project-dir", "--var", "--ref", "--threads", "--duckdb-memory", "--debounce", "--preview", "--no-cache", "--json"]) expect(r.stdout).toContain(option);
+    for (const option of ["--project-dir", "--var", "--ref", "--threads", "--duckdb-memory", "--memory", "--debounce", "--preview", "--no-cache", "--json"]) expect(r.stdout).toContain(option);
   });
 });
 

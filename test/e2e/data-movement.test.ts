@@ -16,7 +16,7 @@ import type { Plan } from "../../compiler/plan-types.js";
 import { exportToShm, type RunContext } from "../../runtime/run-context.js";
 import type { EdgeResult, RunEvent, RunResult } from "../../runtime/run-events.js";
 import { createShmDir } from "../../runtime/shm-dir.js";
-import { bp, duckdbRows, importSql, writeProject } from "../helpers/temp-project.js";
+import { bp, duckdbRows, importSql, runResultOf, writeProject } from "../helpers/temp-project.js";
 
 const temps: string[] = [];
 afterAll(() => temps.forEach((d) => rmSync(d, { recursive: true, force: true })));
@@ -120,7 +120,7 @@ describe("per-edge records and the data-movement summary", () => {
     tmp = tempDir("tmp");
     result = await bp(["build", "-p", dir, "--json", "--verbose"], { env: { BP_SHM_DIR: shm, TMPDIR: tmp } });
     expect(result.code, result.stderr).toBe(0);
-    run = JSON.parse(result.stdout) as RunResult;
+    run = runResultOf(result.stdout);
   });
 
   it("has one record per plan edge, in plan order, with the plan's transport", () => {
@@ -196,7 +196,7 @@ describe("BP_SHM_LIMIT_BYTES: tables that do not fit go to a disk folder", () =>
     // rates (a few KB) fits; sales (~300 KB as Arrow) and eu's output do not.
     result = await bp(["build", "-p", dir, "--json", "--threads", "1", "--no-cache"], { env: { BP_SHM_DIR: shm, TMPDIR: tmp, BP_SHM_LIMIT_BYTES: String(64 * 1024) } });
     expect(result.code, result.stderr).toBe(0);
-    run = JSON.parse(result.stdout) as RunResult;
+    run = runResultOf(result.stdout);
   });
 
   it("says so in the log, naming the edge, the size, the room and the disk folder", () => {
@@ -230,7 +230,7 @@ describe("BP_SHM_LIMIT_BYTES: tables that do not fit go to a disk folder", () =>
   it("with no room at all, every file goes to disk and the build still succeeds", async () => {
     const r = await bp(["build", "-p", dir, "--json", "--no-cache"], { env: { BP_SHM_DIR: shm, TMPDIR: tmp, BP_SHM_LIMIT_BYTES: "0" } });
     expect(r.code, r.stderr).toBe(0);
-    const edges = (JSON.parse(r.stdout) as RunResult).edges;
+    const edges = runResultOf(r.stdout).edges;
     for (const e of edges.filter((x) => x.transport !== "duckdb" && x.transport !== "duckdb-to-parquet")) expect(e.location, edgeName(e)).toBe("disk");
     expect(r.stderr).toMatch(/rates -> eu: .* does not fit/);
     expect(await queryJson(dir, "SELECT * FROM eu_total ORDER BY country")).toEqual(await expectedTotals(data));
@@ -274,7 +274,7 @@ describe("an unwritable shared-memory folder", () => {
     const r = await bp(["build", "-p", dir, "--json", "--no-cache"], { env: { BP_SHM_DIR: wanted, TMPDIR: tmp } });
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toContain(`${wanted} is not writable: exchanging tables through ${tmp}/bp-`);
-    const run = JSON.parse(r.stdout) as RunResult;
+    const run = runResultOf(r.stdout);
     for (const e of run.edges.filter((x) => x.location === "shm" || x.location === "disk")) expect(e.location, edgeName(e)).toBe("disk");
     expect(run.edges.filter((e) => e.location === "disk").length).toBe(5);
     expect(r.stderr).toMatch(/data moved: 5 edges, 0 B through shared memory in [\d.]+ s, [\d.]+ KB on disk/);
@@ -388,7 +388,7 @@ export default model({
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toMatch(new RegExp(`skewed -> skewed_len: ${mountPoint} ran out of space \\(ENOSPC\\): writing it to ${tmp}/bp-[^ ]+ on disk instead`));
     expect(r.stderr).toMatch(new RegExp(`output of blowup: ${mountPoint} ran out of space \\(ENOSPC\\): running the model again with its output in ${tmp}/bp-[^ ]+ on disk`));
-    const run = JSON.parse(r.stdout) as RunResult;
+    const run = runResultOf(r.stdout);
     expect(run.edges.find((e) => e.to === "model:skewed_len")).toMatchObject({ location: "disk" });
     expect(run.edges.find((e) => e.from === "model:blowup")).toMatchObject({ location: "disk" });
     expect(await queryJson(dir, "SELECT rows, chars FROM skewed_len")).toEqual([{ rows: 20000, chars: 8192 + (20000 - 8192) * 60 }]);

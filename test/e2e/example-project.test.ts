@@ -50,7 +50,7 @@ describe("bp build on the example project", () => {
     expect(build.stdout).toMatch(/\[euro_selection\] kept \d+ of \d+ January transactions/);
     expect(build.stdout).toMatch(/\[client_segments\] segmented \d+ clients/);
     expect(build.stdout).toMatch(/usd_by_country\s+sql\s+OK/);
-    expect(build.stdout).toMatch(/build succeeded .* 9 ok, 0 cached, 0 failed, 0 skipped; committed [0-9a-f]{12} to main/);
+    expect(build.stdout).toMatch(/build succeeded .* 9 ok, 0 failed, 0 skipped; committed [0-9a-f]{12} to main/);
   });
 
   it("usd_by_country matches DuckDB", async () => {

@@ -10,7 +10,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "no
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { BP, bp, duckdbRows, writeProject } from "../helpers/temp-project.js";
+import { BP, bp, duckdbRows, runResultOf, writeProject } from "../helpers/temp-project.js";
 import { BUCKET, CREDENTIALS, startS3rver, type S3rver } from "../runtime-lake-s3/s3rver.js";
 
 const ENV = { AWS_ACCESS_KEY_ID: CREDENTIALS.accessKeyId, AWS_SECRET_ACCESS_KEY: CREDENTIALS.secretAccessKey };
@@ -158,7 +158,7 @@ describe("a project on an S3 lake (s3rver)", () => {
       "-- bp: materialize = true\nSELECT country, count(DISTINCT client_id)::INTEGER AS clients FROM transactions GROUP BY country\n",
     );
 
-    const build = await json<Run>(["build", "--ref", "dev"]);
+    const build = runResultOf<Run>(await run(["build", "--ref", "dev", "--json"]));
     expect(build.ok).toBe(true);
     const after = await heads();
     expect(after["main"]).toBe(before["main"]);

@@ -4,7 +4,7 @@
  */
 import { rmSync } from "node:fs";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { bp, importSql, writeProject } from "../helpers/temp-project.js";
+import { bp, importSql, runResultOf, writeProject } from "../helpers/temp-project.js";
 
 const TYPED = `
 SELECT
@@ -45,7 +45,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 it("round-trips every type with NULLs through a TS process and back into the lake", async () => {
   const build = await bp(["build", "-p", dir, "--json"]);
   expect(build.code, build.stderr + build.stdout).toBe(0);
-  const run = JSON.parse(build.stdout) as { edges: { to: string; transport: string; readMode?: string }[] };
+  const run = runResultOf<{ edges: { to: string; transport: string; readMode?: string }[] }>(build.stdout);
   // The TS process mapped its input from shared memory (zero-copy), it did not read it.
   expect(run.edges.find((e) => e.to === "model:echo")).toMatchObject({ transport: "duckdb-to-shm", readMode: "mmap" });
 

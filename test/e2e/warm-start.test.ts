@@ -8,7 +8,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node
 import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { BP, bp, importSql, treeDigest, writeProject } from "../helpers/temp-project.js";
+import { BP, bp, importSql, runResultOf, treeDigest, writeProject } from "../helpers/temp-project.js";
 
 const temps: string[] = [];
 afterAll(() => temps.forEach((d) => rmSync(d, { recursive: true, force: true })));
@@ -106,7 +106,7 @@ export default model({ inputs: { t: input("nums") }, materialize: true, run: ({ 
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/FAILED broken \(ts\)/);
     expect(r.stderr).toMatch(/broken at import/);
-    const run = JSON.parse(r.stdout) as { nodes: { name: string; kind: string; status: string; failure?: { cause: string; file?: string } }[] };
+    const run = runResultOf<{ nodes: { name: string; kind: string; status: string; failure?: { cause: string; file?: string } }[] }>(r.stdout);
     expect(run.nodes.find((n) => n.name === "broken" && n.kind === "ts")).toMatchObject({ status: "failed", failure: { cause: "bad-module", file: "models/broken.ts" } });
     expect(run.nodes.find((n) => n.name === "after_broken")).toMatchObject({ status: "skipped" });
     expect(run.nodes.find((n) => n.name === "fine" && n.kind === "ts")).toMatchObject({ status: "ok" });

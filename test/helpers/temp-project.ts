@@ -105,3 +105,18 @@ export async function duckdbRows(sql: string): Promise<Record<string, unknown>[]
     db.closeSync();
   }
 }
+
+/** The lines of `bp build --json` (NDJSON), parsed. */
+export function jsonEvents(stdout: string): Record<string, unknown>[] {
+  return stdout
+    .split("\n")
+    .filter((l) => l.trim() !== "")
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
+}
+
+/** The RunResult of `bp build --json`: its last line, the run-end event. */
+export function runResultOf<T = import("../../runtime/run-events.js").RunResult>(stdout: string): T {
+  const last = jsonEvents(stdout).at(-1);
+  if (last?.["type"] !== "run-end" || last["result"] === null) throw new Error(`no run-end event with a result at the end of:\n${stdout}`);
+  return last["result"] as T;
+}

@@ -49,6 +49,28 @@ export default model({
     expect(elapsed - first.at).toBeGreaterThanOrEqual(400);
   });
 
+  it("lines printed before a long synchronous stretch arrive during it, also beyond a pipe's buffer (blocking writes)", async () => {
+    const src = `
+import { model, input } from "bauplan-ts";
+export default model({
+  inputs: { data: input("transactions") },
+  run({ data }) {
+    for (let i = 0; i < 3000; i++) console.log("line " + i + " " + "x".repeat(100));
+    const until = Date.now() + 1000;
+    while (Date.now() < until) {} // the event loop is busy: nothing queued gets written
+    console.log("done");
+    return data;
+  },
+});
+`;
+    const { result, lines } = await project.run("busy", src, { inputs: inputs() });
+    expect(result.ok).toBe(true);
+    expect(lines).toHaveLength(3001);
+    const last = lines.find((l) => l.line.startsWith("line 2999 "))!;
+    const done = lines.find((l) => l.line === "done")!;
+    expect(done.at - last.at).toBeGreaterThan(700);
+  });
+
   it("cancellation kills the child (SIGTERM) and leaves no output", async () => {
     const src = `
 import { model, input } from "bauplan-ts";

@@ -183,7 +183,7 @@ export default model({
     await sleep(500);
     const { result } = await runWith(spec, child);
     expect(result).toMatchObject({ ok: false, kind: "oom", warm: true });
-    if (!result.ok) expect(result.message).toContain("64MB");
+    if (!result.ok) expect(result.message).toContain("64 MiB heap limit");
   });
 
   it("cancelled after the job was sent: kind cancelled, no output, process gone", async () => {
