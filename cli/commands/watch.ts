@@ -24,7 +24,8 @@ export interface WatchCommandOptions {
 export async function watchCommand(opts: WatchCommandOptions): Promise<number> {
   const out = createOut(!!opts.json);
   const { startWatch, WatchStartError } = await import("../watch/watch-session.js");
-  const interactive = !opts.json && process.stdin.isTTY === true && typeof process.stdin.setRawMode === "function";
+  // Keys only from a terminal (with --json too: events go to stdout, keys come from stdin).
+  const interactive = process.stdin.isTTY === true && typeof process.stdin.setRawMode === "function";
   const print = opts.json ? (e: WatchEvent) => out.result(watchJsonLine(e)) : watchPrinter(out, { interactive });
 
   let stop!: (code: number) => void;
