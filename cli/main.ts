@@ -58,6 +58,21 @@ export function createProgram(setExit: (code: number) => void): Command {
     .action(async (opts) => setExit(await (await import("./commands/build.js")).buildCommand(opts)));
 
   program
+    .command("watch")
+    .description("rebuild on save: recompile incrementally and run what changed (and its downstream) with the output cache, on a development branch")
+    .addOption(projectDir)
+    .addOption(vars)
+    .option("--ref <branch>", "the branch to build on, made from the project's branch when missing (default: dev-<user>; the project's branch only when named here)")
+    .option("-t, --threads <n>", "nodes to run at once (default: number of cores)", (v) => positiveInt(v, "--threads"))
+    .option("--duckdb-memory <size>", "DuckDB's memory limit before it spills to disk: 4GB, 512MiB or 40% (default 50% of RAM)")
+    .option("--memory <model=size>", "a TS model's heap limit for these runs instead of its memory: \"...\", e.g. etl=8GB (repeatable)", parseMemoryOption, {})
+    .option("--debounce <ms>", "saves closer together than this are one change", (v) => nonNegativeInt(v, "--debounce"), 30)
+    .option("--preview <n>", "rows of each changed model's output to print after a run (0: none)", (v) => nonNegativeInt(v, "--preview"), 5)
+    .option("--no-cache", "run every node on every change (no output cache)")
+    .option("--json", "print events as NDJSON on stdout (one JSON object per line)")
+    .action(async (opts) => setExit(await (await import("./commands/watch.js")).watchCommand(opts)));
+
+  program
     .command("import")
     .description("import a CSV or Parquet file into the lake as a source table (new commit)")
     .argument("<file>", "a .csv, .tsv or .parquet file")
@@ -201,6 +216,12 @@ function bool(value: string, flag: string): boolean {
   if (/^(true|yes|1)$/i.test(value)) return true;
   if (/^(false|no|0)$/i.test(value)) return false;
   throw new CommanderError(EXIT.usage, "bp.invalidArgument", `error: ${flag} must be true or false, got "${value}"`);
+}
+
+function nonNegativeInt(value: string, flag: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new CommanderError(EXIT.usage, "bp.invalidArgument", `error: ${flag} must be a non-negative integer, got "${value}"`);
+  return n;
 }
 
 function positiveInt(value: string, flag: string): number {

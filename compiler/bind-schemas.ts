@@ -35,6 +35,49 @@ export interface BindOptions {
   readonly sequential?: boolean;
   /** Which column types can be handed to TS models (with its cache); default: asks the runtime. */
   readonly arrow?: ArrowHandoff;
+  /**
+   * Bindings kept from earlier compiles (incremental-compiler.ts): a model whose text and inputs'
+   * schemas are the same as when it bound cleanly is not bound again. Batched pass only.
+   */
+  readonly memo?: BindMemo;
+}
+
+/**
+ * Clean bindings (no diagnostic) by what they depend on: the model's file, text and rendered SQL,
+ * its references and what each resolved to, and the schema of each input. A model with a diagnostic
+ * is never kept: its messages may depend on other tables (did-you-mean lists).
+ */
+export class BindMemo {
+  private kept = new Map<string, BoundModel>();
+  private used = new Map<string, BoundModel>();
+  hits = 0;
+
+  get(key: string): BoundModel | undefined {
+    const found = this.used.get(key) ?? this.kept.get(key);
+    if (found) {
+      this.used.set(key, found);
+      this.hits++;
+    }
+    return found;
+  }
+
+  set(key: string, model: BoundModel): void {
+    this.used.set(key, model);
+  }
+
+  /** Ends a compile: keeps only what it used or made. */
+  endCompile(): void {
+    this.kept = this.used;
+    this.used = new Map();
+    this.hits = 0;
+  }
+}
+
+/** The memo key of a model's binding (see BindMemo). */
+function memoKey(name: string, logical: LogicalPlan, schemas: ReadonlyMap<string, readonly ColumnSchema[] | null>): string {
+  const model = logical.models.get(name)!;
+  const resolved = [...logical.resolved.get(name)!.entries()].map(([ref, r]) => [ref, r.kind, r.name, schemas.get(r.name) ?? null]);
+  return JSON.stringify([model.kind, model.name, model.file, model.text, model.kind === "sql" ? model.sql : null, model.refs, resolved]);
 }
 
 /** A model's binding: its BoundModel, or null when it has errors; and its diagnostics. */
@@ -93,7 +136,7 @@ export async function bindSchemas(
 ): Promise<{ bound: Map<string, BoundModel>; diagnostics: Diagnostic[] }> {
   await scratch.addTables(Object.entries(logical.sources).map(([name, entry]) => ({ name, schema: entry.schema })));
   const arrow = options.arrow ?? new ArrowHandoff();
-  let state = options.sequential ? await bindSequential(logical, scratch, arrow) : await bindBatched(logical, scratch, arrow);
+  let state = options.sequential ? await bindSequential(logical, scratch, arrow) : await bindBatched(logical, scratch, arrow, options.memo);
   if (state === undefined) {
     // Not expected: replaying a model gave another outcome. Start over, one model at a time.
     await scratch.dropTables([...logical.models.keys()]);
@@ -124,9 +167,21 @@ async function bindSequential(logical: LogicalPlan, scratch: ScratchCatalog, arr
 }
 
 /** The batched pass, or undefined when a replayed model disagrees with it (see bindSchemas). */
-async function bindBatched(logical: LogicalPlan, scratch: ScratchCatalog, arrow: ArrowHandoff): Promise<BindState | undefined> {
+async function bindBatched(logical: LogicalPlan, scratch: ScratchCatalog, arrow: ArrowHandoff, memo?: BindMemo): Promise<BindState | undefined> {
   const state = new BindState(logical, arrow);
+  const keys = new Map<string, string>();
+  const record = (name: string, step: Step) => {
+    state.record(name, step);
+    const key = keys.get(name);
+    if (key !== undefined && step.model && step.diagnostics.length === 0) memo!.set(key, step.model);
+  };
   const read = new Set(logical.order.flatMap((name) => [...logical.resolved.get(name)!.values()].filter((r) => r.kind === "model").map((r) => r.name)));
+  // Tables of bound models are created when a later bind needs them: with a memo, a level whose
+  // models were all kept binds nothing and needs none.
+  const pending: ScratchTable[] = [];
+  const flush = async () => {
+    if (pending.length > 0) await scratch.addTables(pending.splice(0));
+  };
   for (const level of dependencyLevels(logical)) {
     const batch: { name: string; model: LogicalSqlModel; input: BindModelInput }[] = [];
     for (const name of level) {
@@ -134,18 +189,32 @@ async function bindBatched(logical: LogicalPlan, scratch: ScratchCatalog, arrow:
         state.failed.add(name);
         continue;
       }
+      if (memo) {
+        const key = memoKey(name, logical, state.schemas);
+        const kept = memo.get(key);
+        if (kept) {
+          state.record(name, { model: kept, diagnostics: [] });
+          continue;
+        }
+        keys.set(name, key);
+      }
       const model = logical.models.get(name)!;
       const input = model.kind === "sql" ? bindInput(model, logical, state.schemas) : undefined;
       if (model.kind === "sql" && input) batch.push({ name, model, input });
-      else state.record(name, await bindAlone(name, state, scratch));
+      else {
+        await flush();
+        record(name, await bindAlone(name, state, scratch));
+      }
     }
+    if (batch.length > 0) await flush();
     const clean = await scratch.bindCleanModels(batch.map((b) => b.input));
     for (const [k, { name, model }] of batch.entries()) {
       const b = clean[k];
-      state.record(name, b ? { model: boundSql(model, logical, b), diagnostics: [] } : await bindAlone(name, state, scratch));
+      if (!b) await flush();
+      record(name, b ? { model: boundSql(model, logical, b), diagnostics: [] } : await bindAlone(name, state, scratch));
     }
     // Only models that another model reads need a table to bind against.
-    await scratch.addTables(level.filter((name) => read.has(name)).flatMap((name) => state.table(name)));
+    pending.push(...level.filter((name) => read.has(name)).flatMap((name) => state.table(name)));
   }
   return (await replayWithDiagnostics(state, scratch)) ? state : undefined;
 }

@@ -5,14 +5,14 @@
 import { createHash } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
-import { bindSchemas } from "./bind-schemas.js";
+import { bindSchemas, type BindMemo } from "./bind-schemas.js";
 import { diagnostic, didYouMean, hasErrors, sortDiagnostics, type Diagnostic } from "./diagnostics.js";
 import { discoverModels, type ModelFile } from "./discover-models.js";
-import { readModels, resolveReferences } from "./logical-plan.js";
+import { readModels, resolveReferences, type LogicalModel } from "./logical-plan.js";
 import { buildPhysicalPlan } from "./physical-plan.js";
 import type { Plan } from "./plan-types.js";
 import { parseProjectConfigCached, PROJECT_FILE, type ProjectConfig } from "./project-config.js";
-import { openSqlTools } from "./sql/index.js";
+import { openSqlTools, type SqlParser, type SqlTools } from "./sql/index.js";
 import { saveTypeScriptCodeCache, setTypeScriptCodeCacheDir } from "./ts/load-typescript.js";
 import { TS_READ_CACHE_DIR, TsReadCache } from "./ts/read-cache.js";
 import { CACHE_DIR } from "./project-cache.js";
@@ -23,7 +23,7 @@ import { isS3Lake, openLake } from "../runtime/lake/open-lake.js";
 import { resolveSourcePins, scanRefsOf } from "./source-refs.js";
 
 /** The cached bp_project.yml reading, in the project's cache folder. */
-const PROJECT_CONFIG_CACHE_FILE = "project-config.json";
+export const PROJECT_CONFIG_CACHE_FILE = "project-config.json";
 
 export interface CompileOptions {
   readonly projectDir: string;
@@ -55,6 +55,47 @@ export interface CompileResult {
 
 export async function compileProject(options: CompileOptions): Promise<CompileResult> {
   const projectDir = path.resolve(options.projectDir);
+  const cacheDir = options.cache === false ? undefined : path.join(projectDir, CACHE_DIR);
+  const cached = (file: string) => (cacheDir === undefined ? undefined : path.join(cacheDir, file));
+  let sql: Promise<SqlTools> | undefined;
+  try {
+    return await compileStages(options, {
+      parseConfig: (text) => parseProjectConfigCached(text, cached(PROJECT_CONFIG_CACHE_FILE)),
+      sqlTools: () => (sql ??= openSqlTools({ functionsCacheFile: cached(FUNCTION_TRAITS_CACHE_FILE) })),
+      async readModels(files, vars, parser) {
+        const tsCache = cacheDir === undefined ? undefined : new TsReadCache(path.join(cacheDir, TS_READ_CACHE_DIR));
+        setTypeScriptCodeCacheDir(cached("v8"));
+        const read = await readModels(files, vars, parser, { tsCache });
+        tsCache?.prune();
+        saveTypeScriptCodeCache();
+        return read;
+      },
+      arrow: () => new ArrowHandoff(cached(ARROW_TYPES_CACHE_FILE)),
+    });
+  } finally {
+    if (sql) (await sql).close();
+  }
+}
+
+/**
+ * What the stages use that a caller may keep between compiles (incremental-compiler.ts keeps them
+ * warm; compileProject makes them for one compile). Each must give what a fresh one would.
+ */
+export interface CompileTools {
+  /** bp_project.yml's text -> its reading. */
+  parseConfig(text: string): ReturnType<typeof parseProjectConfigCached>;
+  /** The SQL parser and an EMPTY scratch catalog (no table left from an earlier compile). */
+  sqlTools(): Promise<SqlTools>;
+  /** readModels (logical-plan.ts) of these files, all of the project's readable model files. */
+  readModels(files: readonly ModelFile[], vars: Readonly<Record<string, VarValue>>, parser: SqlParser): Promise<{ models: LogicalModel[]; diagnostics: Diagnostic[] }>;
+  arrow(): ArrowHandoff;
+  /** Clean bindings kept between compiles (see BindMemo); none by default. */
+  bindMemo?(): BindMemo | undefined;
+}
+
+/** The compile's stages (see CONTEXT.md) with the given tools. */
+export async function compileStages(options: CompileOptions, tools: CompileTools): Promise<CompileResult> {
+  const projectDir = path.resolve(options.projectDir);
   const files = new Map<string, string>();
   const configPath = path.join(projectDir, PROJECT_FILE);
   if (!existsSync(configPath)) {
@@ -67,9 +108,7 @@ export async function compileProject(options: CompileOptions): Promise<CompileRe
   }
   const configText = readFileSync(configPath, "utf8");
   files.set(PROJECT_FILE, configText);
-  const cacheDir = options.cache === false ? undefined : path.join(projectDir, CACHE_DIR);
-  const cached = (file: string) => (cacheDir === undefined ? undefined : path.join(cacheDir, file));
-  const { config, diagnostics: configDiagnostics } = parseProjectConfigCached(configText, cached(PROJECT_CONFIG_CACHE_FILE));
+  const { config, diagnostics: configDiagnostics } = tools.parseConfig(configText);
   if (!config) return { plan: null, config: null, files, diagnostics: configDiagnostics };
 
   const diagnostics: Diagnostic[] = [];
@@ -94,51 +133,39 @@ export async function compileProject(options: CompileOptions): Promise<CompileRe
     const head = await lake.head(branch);
     const lakeTables = head?.tables ?? {};
 
-    const tsCache = cacheDir === undefined ? undefined : new TsReadCache(path.join(cacheDir, TS_READ_CACHE_DIR));
-    setTypeScriptCodeCacheDir(cached("v8"));
-
-    const sql = await openSqlTools({ functionsCacheFile: cached(FUNCTION_TRAITS_CACHE_FILE) });
-    try {
-      const read = await readModels(modelFiles, vars, sql.parser, { tsCache });
-      tsCache?.prune();
-      saveTypeScriptCodeCache();
-      diagnostics.push(...read.diagnostics);
-      const pinned = await resolveSourcePins(lake, read.models, lakeTables);
-      diagnostics.push(...pinned.diagnostics);
-      const { plan: logical, diagnostics: graphDiagnostics } = resolveReferences(
-        read.models,
-        discovered.models.map((m) => m.name),
-        pinned.tables,
-      );
-      diagnostics.push(...graphDiagnostics);
-      {
-        const arrow = new ArrowHandoff(cached(ARROW_TYPES_CACHE_FILE));
-        const { bound, diagnostics: bindDiagnostics } = await bindSchemas(logical, sql.scratch, { arrow, sequential: options.bindSequentially === true });
-        arrow.save();
-        diagnostics.push(...bindDiagnostics);
-        const unbound = [...logical.models.keys()].filter((name) => !bound.has(name));
-        if (unbound.length > 0 && !hasErrors(diagnostics)) {
-          throw new Error(`internal error: models ${unbound.join(", ")} were left out of the plan without a diagnostic`);
-        }
-        if (!hasErrors(diagnostics)) {
-          const plan = buildPhysicalPlan(logical, bound, {
-            projectName: config.name,
-            contentHash: contentHash(projectDir, configText, discovered.folderFiles, discovered.models),
-            helpersHash: helpersHash(projectDir, discovered.folderFiles, discovered.models),
-            lake: config.lake,
-            ...(isS3Lake(config.lake) ? { s3: config.s3 ?? {} } : {}),
-            branch,
-            vars: varTexts(vars),
-            sourceCommit: head?.id ?? null,
-            scanRefs: scanRefsOf(logical, pinned.scanRefs),
-          });
-          return { plan, config, files, diagnostics: sortDiagnostics(diagnostics) };
-        }
-      }
-      return { plan: null, config, files, diagnostics: sortDiagnostics(diagnostics) };
-    } finally {
-      sql.close();
+    const sql = await tools.sqlTools();
+    const read = await tools.readModels(modelFiles, vars, sql.parser);
+    diagnostics.push(...read.diagnostics);
+    const pinned = await resolveSourcePins(lake, read.models, lakeTables);
+    diagnostics.push(...pinned.diagnostics);
+    const { plan: logical, diagnostics: graphDiagnostics } = resolveReferences(
+      read.models,
+      discovered.models.map((m) => m.name),
+      pinned.tables,
+    );
+    diagnostics.push(...graphDiagnostics);
+    const arrow = tools.arrow();
+    const memo = tools.bindMemo?.();
+    const { bound, diagnostics: bindDiagnostics } = await bindSchemas(logical, sql.scratch, { arrow, sequential: options.bindSequentially === true, ...(memo ? { memo } : {}) });
+    arrow.save();
+    diagnostics.push(...bindDiagnostics);
+    const unbound = [...logical.models.keys()].filter((name) => !bound.has(name));
+    if (unbound.length > 0 && !hasErrors(diagnostics)) {
+      throw new Error(`internal error: models ${unbound.join(", ")} were left out of the plan without a diagnostic`);
     }
+    if (hasErrors(diagnostics)) return { plan: null, config, files, diagnostics: sortDiagnostics(diagnostics) };
+    const plan = buildPhysicalPlan(logical, bound, {
+      projectName: config.name,
+      contentHash: contentHash(projectDir, configText, discovered.folderFiles, discovered.models),
+      helpersHash: helpersHash(projectDir, discovered.folderFiles, discovered.models),
+      lake: config.lake,
+      ...(isS3Lake(config.lake) ? { s3: config.s3 ?? {} } : {}),
+      branch,
+      vars: varTexts(vars),
+      sourceCommit: head?.id ?? null,
+      scanRefs: scanRefsOf(logical, pinned.scanRefs),
+    });
+    return { plan, config, files, diagnostics: sortDiagnostics(diagnostics) };
   } finally {
     lake.close();
   }

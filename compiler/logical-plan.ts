@@ -127,7 +127,7 @@ export async function readModels(
 
   // The parse tree is kept only for a model that may read a source (a reference that is not a model
   // of the project), for pushdown; the others keep their references.
-  const modelNames = new Set(files.map((f) => f.name.toLowerCase()));
+  const modelNames = new Set((options.modelNames ?? files.map((f) => f.name)).map((n) => n.toLowerCase()));
   const mayReadSource = (p: ParsedSql) => p.tableRefs.some((r) => !modelNames.has(r.name.toLowerCase()));
   const texts = sql.map(({ f, rendered }) => ({ file: f.file, sourceText: f.text, rendered: rendered.sql, toSourceOffset: rendered.toSourceOffset }));
   const parses = await parseModelsSql(parser.conn, texts, {
@@ -163,6 +163,8 @@ export async function readModels(
 export interface ReadModelsOptions {
   /** Where TS models' static reads are cached (see ts-cache.ts); no cache when absent. */
   readonly tsCache?: TsReadCache;
+  /** Names of every model file of the project, when `files` are only some of them (default: theirs). */
+  readonly modelNames?: readonly string[];
 }
 
 function base(f: ModelFile) {
