@@ -8,6 +8,7 @@ import { copyFileSync, rmSync } from "node:fs";
 import path from "node:path";
 import type { Plan, PlanEdge, PlanNode } from "../compiler/plan-types.js";
 import type { Lake } from "./lake/lake.js";
+import type { OutputCache } from "./output-cache/store.js";
 import type { PackageEnv } from "./packages/index.js";
 import type { TableEntry } from "./lake/types.js";
 import type { EdgeResult, RunEventData, ShmFallbackReason } from "./run-events.js";
@@ -52,6 +53,8 @@ export interface RunContext {
   /** Exports of DuckDB tables to Arrow IPC files, memoized by (table, columns, filter). */
   readonly exports: Map<string, Promise<RunFile>>;
   withConnection<T>(fn: (conn: DuckDBConnection) => Promise<T>): Promise<T>;
+  /** The output cache, or null (`cache: false`). */
+  readonly outputCache: OutputCache | null;
   /** Each node's run key (runtime/output-cache/reuse-plan.ts): stored with materialized tables. */
   readonly runKeys: ReadonlyMap<string, string>;
   /** False for a node the run reuses instead of running (its output cached). */

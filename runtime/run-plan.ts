@@ -19,7 +19,7 @@ import { defaultAuthor } from "./lake/author.js";
 import { openLake } from "./lake/open-lake.js";
 import { validatePlan } from "../compiler/plan-schema.js";
 import { requireCjs } from "../compiler/require-cjs.js";
-import { NodeError, runNode, tsChildSpec, type NodeContext } from "./nodes/index.js";
+import { NodeError, runNode, tsChildSpec, type NodeContext, type NodeOutcome } from "./nodes/index.js";
 import { edgeKey } from "./run-context.js";
 import { startPackageEnvs } from "./packages/run-envs.js";
 import type { EdgeResult, NodeResult, RunEvent, RunEventData, RunResult } from "./run-events.js";
@@ -223,6 +223,7 @@ async function run(input: Plan, options: RunOptions, threads: number, tsChildren
     packageEnvs: startPackageEnvs(plan, { signal: abort.signal, cwd: projectDir }),
     tsChildren,
     runKeys: keys,
+    outputCache: cache,
     willRun: (id) => reuse.get(id)?.run !== false,
     ...(options.memory === undefined ? {} : { memory: options.memory }),
     async withConnection<T>(fn: (conn: DuckDBConnection) => Promise<T>): Promise<T> {
@@ -368,9 +369,9 @@ async function schedule(
     else if (node.kind === "ts") ctx.tsChildren.drop(tsChildSpec(ctx.projectDir, node, ctx.memory));
     const work = decision.run ? runNode(ctx, node) : reuseOutput(ctx, node, decision);
     const p = work.then(
-      async ({ rows, fetch }) => {
+      async ({ rows, fetch, stored }) => {
         const model = node.kind === "sql" || node.kind === "ts" ? node : null;
-        if (decision.run && model !== null && cacheUse.cache !== null && cacheKey !== undefined) {
+        if (decision.run && model !== null && cacheUse.cache !== null && cacheKey !== undefined && stored !== true) {
           const kept = keepOutput(ctx, cacheUse.cache, model, cacheKey, rows).catch((err: unknown) =>
             ctx.emit({ type: "debug", message: `output of ${model.name} not cached: ${err instanceof Error ? err.message : String(err)}` }),
           );
@@ -438,7 +439,7 @@ async function schedule(
 }
 
 /** A node the run does not run: its cached output is put in place when a node that runs reads it. */
-async function reuseOutput(ctx: NodeContext, node: PlanNode, decision: Extract<Reuse, { run: false }>): Promise<{ rows: number | null; fetch?: undefined }> {
+async function reuseOutput(ctx: NodeContext, node: PlanNode, decision: Extract<Reuse, { run: false }>): Promise<NodeOutcome> {
   // Committed again as it was: its files belong to an earlier commit (never discarded by this run).
   if (node.kind === "materialize" && decision.relink !== undefined) ctx.relinked.set(node.table, decision.relink);
   if (decision.restore !== null && (node.kind === "sql" || node.kind === "ts")) {

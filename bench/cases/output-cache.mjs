@@ -6,11 +6,15 @@
 //   leaf-edit  a new version of the leaf usd_by_country (over the TS model euro_selection): only it
 //              runs, reading euro_selection's cached Arrow output.
 // The node statuses of every build are checked, and the tables equal those of the --no-cache build.
+// Then the same on sql-pipeline's SQL-only 5-model chain (large intermediates, each written through
+// the cache as Parquet when another model reads it): cold and a leaf edit (country_report).
 import { cpSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { assertSameRows } from "../lib/data.mjs";
 import { bp, ROOT, runNode } from "../lib/proc.mjs";
-import { importSource } from "../lib/project.mjs";
+import { importSource, writeProject } from "../lib/project.mjs";
+import { transactionsSelect, writeParquet } from "../lib/data.mjs";
+import { MODELS } from "./sql-pipeline.mjs";
 import { pipelineRows } from "../lib/args.mjs";
 import { measureRounds } from "../lib/timing.mjs";
 
@@ -93,11 +97,56 @@ export async function run({ opts, size: rows, tmp, log }) {
   assertSameRows("output-cache usd_by_country", cached, await tableNow());
   log("  results match (usd_by_country after the leaf edit, cached vs --no-cache)");
 
+  const chain = await sqlChain({ opts, rows, tmp, log });
   const size = `${rows.toLocaleString("en-US")} rows, 5 models (2 ts)`;
   const baseline = { baselineName: "bp build --no-cache (same rounds)", baselineMedian: m["no-cache"].median, baselineSamples: m["no-cache"].samples, unit: "s" };
   return [
     { case: "output-cache/cold", size, median: m.cold.median, samples: m.cold.samples, ...baseline },
     { case: "output-cache/unchanged", size, median: m.unchanged.median, samples: m.unchanged.samples, ...baseline },
     { case: "output-cache/leaf-edit", size, median: m["leaf-edit"].median, samples: m["leaf-edit"].samples, ...baseline },
+    ...chain,
+  ];
+}
+
+/** sql-pipeline's chain: cold (every model new, outputs stored) and a leaf edit, against --no-cache. */
+async function sqlChain({ opts, rows, tmp, log }) {
+  const dir = path.join(tmp, "output-cache-sql");
+  const source = path.join(tmp, "output-cache-sql.parquet");
+  await writeParquet(transactionsSelect(rows), source);
+  writeProject(dir, "sql_chain", Object.fromEntries(MODELS.map(([name, sql]) => [`models/${name}.sql`, `${sql}\n`])));
+  await importSource(dir, source, "transactions");
+  rmSync(source);
+  const root = path.join(dir, "models", "valid.sql");
+  const leaf = path.join(dir, "models", "country_report.sql");
+  const [rootText, leafText] = [readFileSync(root, "utf8"), readFileSync(leaf, "utf8")];
+  const all = MODELS.map(([name]) => name).sort();
+  let version = 0;
+  const newRoot = () => writeFileSync(root, rootText.replace("WHERE usd >= 5", `WHERE usd >= 5 AND ${++version} > 0`));
+  const m = await measureRounds({
+    label: "output-cache sql-chain",
+    repeat: opts.repeat,
+    warmup: opts.warmup,
+    log,
+    sides: {
+      "no-cache": () => {
+        newRoot();
+        return build(dir, ["--no-cache"], all);
+      },
+      cold: () => {
+        rmSync(path.join(dir, ".bp", "cache", "outputs"), { recursive: true, force: true });
+        newRoot();
+        return build(dir, [], all);
+      },
+      "leaf-edit": () => {
+        writeFileSync(leaf, leafText.replace("GROUP BY ALL", `GROUP BY ALL HAVING count(*) > -${++version}`));
+        return build(dir, [], ["country_report"]);
+      },
+    },
+  });
+  const size = `${rows.toLocaleString("en-US")} rows, 5 SQL models`;
+  const baseline = { baselineName: "bp build --no-cache (same rounds)", baselineMedian: m["no-cache"].median, baselineSamples: m["no-cache"].samples, unit: "s" };
+  return [
+    { case: "output-cache/sql-chain-cold", size, median: m.cold.median, samples: m.cold.samples, ...baseline },
+    { case: "output-cache/sql-chain-leaf-edit", size, median: m["leaf-edit"].median, samples: m["leaf-edit"].samples, ...baseline },
   ];
 }

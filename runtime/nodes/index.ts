@@ -14,6 +14,8 @@ import type { TsChildPool } from "../ts-child/warm-pool.js";
 export interface NodeOutcome {
   readonly rows: number | null;
   readonly fetch?: ScanFetchReport;
+  /** The output is already in the output cache (a SQL model written through it). */
+  readonly stored?: boolean;
 }
 
 /** The run's state as the runners see it: the shared RunContext, plus the TS children started ahead. */

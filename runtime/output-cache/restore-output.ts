@@ -10,7 +10,7 @@ import { scanSql } from "../lake/lake-views.js";
 import { prepareLakeScan } from "../lake/scan-cache/prepare-scan.js";
 import type { ColumnSchema } from "../lake/types.js";
 import type { NodeContext } from "../nodes/index.js";
-import { quoteIdent, quoteString } from "../sql-quote.js";
+import { readParquetSql, typedViewSql } from "./parquet-output.js";
 import type { Restore } from "./reuse-plan.js";
 
 export async function restoreOutput(ctx: NodeContext, node: SqlNode | TsNode, restore: Restore): Promise<void> {
@@ -25,13 +25,12 @@ export async function restoreOutput(ctx: NodeContext, node: SqlNode | TsNode, re
   let select: string;
   let schema: readonly ColumnSchema[] | null;
   if (restore.from === "entry") {
-    select = `SELECT * FROM read_parquet(${quoteString(restore.entry.dataPath!)})`;
+    select = readParquetSql(restore.entry.dataPath!);
     schema = restore.entry.meta.schema;
   } else {
     await prepareLakeScan(ctx.lake, restore.table);
     select = scanSql(ctx.lake, restore.table);
     schema = node.schema;
   }
-  const typed = schema === null ? "*" : schema.map((c) => `CAST(${quoteIdent(c.name)} AS ${c.type}) AS ${quoteIdent(c.name)}`).join(", ");
-  await ctx.withConnection((conn) => conn.run(`CREATE VIEW ${quoteIdent(node.name)} AS SELECT ${typed} FROM (${select})`));
+  await ctx.withConnection((conn) => conn.run(typedViewSql(node.name, select, schema)));
 }

@@ -86,10 +86,14 @@ export class OutputCache {
   }
 
   /**
-   * Adds an entry: `writeData(file)` writes the data file (not called for "none"); the entry appears
-   * only once it is complete. An entry already there for the key is kept as it is.
+   * Adds an entry: `writeData(file)` writes the data file (not called for "none") and may say how
+   * many rows it holds; the entry appears only once it is complete. An entry already there for the
+   * key is kept as it is (and returned).
    */
-  async put(meta: Omit<OutputEntryMeta, "bytes" | "created">, writeData?: (file: string) => Promise<void>): Promise<OutputEntry> {
+  async put(
+    meta: Omit<OutputEntryMeta, "bytes" | "created" | "rows"> & { readonly rows?: number | null },
+    writeData?: (file: string) => Promise<{ rows?: number | null } | void>,
+  ): Promise<OutputEntry> {
     const folder = path.join(this.dir, meta.key);
     const existing = this.get(meta.key);
     if (existing) return existing;
@@ -97,12 +101,14 @@ export class OutputCache {
     mkdirSync(tmp, { recursive: true });
     try {
       let bytes = 0;
+      let rows = meta.rows ?? null;
       if (meta.format !== "none") {
         const file = path.join(tmp, dataFileName(meta.format));
-        await writeData!(file);
+        const written = await writeData!(file);
+        if (written && written.rows !== undefined) rows = written.rows;
         bytes = statSync(file).size;
       }
-      const full: OutputEntryMeta = { ...meta, bytes, created: new Date().toISOString() };
+      const full: OutputEntryMeta = { ...meta, rows, bytes, created: new Date().toISOString() };
       writeFileSync(path.join(tmp, "meta.json"), `${JSON.stringify(full, null, 2)}\n`);
       try {
         renameSync(tmp, folder);

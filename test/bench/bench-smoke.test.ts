@@ -31,6 +31,8 @@ const FIGURES: [string, string, number][] = [
   ["output-cache/cold", "s", 1],
   ["output-cache/leaf-edit", "s", 1],
   ["output-cache/unchanged", "s", 1],
+  ["output-cache/sql-chain-cold", "s", 1],
+  ["output-cache/sql-chain-leaf-edit", "s", 1],
   ["s3-scan-cache/3-columns", "s", 1],
   ["s3-scan-cache/4-columns", "s", 1],
   ["s3-scan-cache/3-columns-bytes", "MiB", 1],
