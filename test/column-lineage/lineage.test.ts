@@ -1,7 +1,7 @@
 /**
  * Golden tests for column-level lineage (compiler/sql/sql-lineage.ts): each cases/<name>.sql is
  * parsed by DuckDB, bound against empty tables of the input schemas named in its first line
- * (`-- inputs: orders(id BIGINT, amount DOUBLE); customers(id BIGINT, name VARCHAR)`), and its
+ * (`-- inputs: orders(id BIGINT, amount DOUBLE); customers(id BIGINT, name VARCHAR)`, type BIGINT when left out), and its
  * lineage compared with cases/<name>.expected.json (reviewed by hand).
  * Re-bless with: UPDATE_GOLDENS=1 npx vitest run test/column-lineage
  */
@@ -21,10 +21,32 @@ const UPDATE = process.env.UPDATE_GOLDENS === "1";
 function inputsOf(sql: string): Map<string, ColumnSchema[]> {
   const line = /^--\s*inputs:\s*(.*)$/m.exec(sql)?.[1] ?? "";
   const tables = new Map<string, ColumnSchema[]>();
-  for (const m of line.matchAll(/(\w+)\(([^)]*)\)/g)) {
-    tables.set(m[1]!, m[2]!.split(",").map((c) => { const [name, type] = c.trim().split(/\s+/); return { name: name!, type: type ?? "BIGINT" }; }));
+  for (const table of splitTop(line, ";")) {
+    const open = table.indexOf("(");
+    const columns = splitTop(table.slice(open + 1, table.lastIndexOf(")")), ",").map((c) => {
+      const [name, ...type] = c.split(/\s+/);
+      return { name: name!, type: type.join(" ") || "BIGINT" };
+    });
+    tables.set(table.slice(0, open).trim(), columns);
   }
   return tables;
+}
+
+/** `text` split at `sep` outside parentheses, pieces trimmed, empty ones dropped. */
+function splitTop(text: string, sep: string): string[] {
+  const parts: string[] = [];
+  let depth = 0;
+  let start = 0;
+  for (let i = 0; i <= text.length; i++) {
+    const ch = text[i];
+    if (ch === "(") depth++;
+    else if (ch === ")") depth--;
+    else if ((ch === sep && depth === 0) || i === text.length) {
+      parts.push(text.slice(start, i).trim());
+      start = i + 1;
+    }
+  }
+  return parts.filter((p) => p !== "");
 }
 
 let tools: SqlTools;
