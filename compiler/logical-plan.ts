@@ -53,7 +53,7 @@ export interface LogicalSqlModel extends LogicalModelBase {
   readonly astHash: string;
   /**
    * DuckDB's parse of `sql`, kept when the model may read a source (a reference that is not a model
-   * of the project) so that pushdown does not parse it again; other models drop the tree early.
+   * of the project) so that pushdown does not parse it again (its table-ref sites with it).
    */
   readonly parsed?: ParsedSql;
   /** DuckDB's parse tree of `sql` (the statement's query node), for column lineage (sql/sql-lineage.ts). */
@@ -128,8 +128,8 @@ export async function readModels(
     };
   }
 
-  // The parse tree is kept only for a model that may read a source (a reference that is not a model
-  // of the project), for pushdown; the others keep their references.
+  // Every model keeps its query tree (column lineage); the full parse with its table-ref sites is kept
+  // only for a model that may read a source (a reference that is not a model of the project), for pushdown.
   const modelNames = new Set((options.modelNames ?? files.map((f) => f.name)).map((n) => n.toLowerCase()));
   const mayReadSource = (p: ParsedSql) => p.tableRefs.some((r) => !modelNames.has(r.name.toLowerCase()));
   const texts = sql.map(({ f, rendered }) => ({ file: f.file, sourceText: f.text, rendered: rendered.sql, toSourceOffset: rendered.toSourceOffset }));
