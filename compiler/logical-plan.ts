@@ -10,6 +10,7 @@ import { findCycles, topologicalOrder } from "./graph.js";
 import type { SourceLocation } from "./plan-types.js";
 import { parseModelsSql, parseSqlHeader, renderSqlTemplate, type ParsedSql, type RenderedSql, type SqlHeader, type SqlParser } from "./sql/index.js";
 import { sqlAstHash } from "./sql/sql-ast-hash.js";
+import type { JsonObject } from "./sql/sql-json.js";
 import type { TsModelSettings } from "./ts/read-ts-model.js";
 import { readTs, type TsReadCache } from "./ts/read-cache.js";
 import type { VarValue } from "./vars.js";
@@ -52,9 +53,11 @@ export interface LogicalSqlModel extends LogicalModelBase {
   readonly astHash: string;
   /**
    * DuckDB's parse of `sql`, kept when the model may read a source (a reference that is not a model
-   * of the project) so that pushdown does not parse it again; other models drop the tree early.
+   * of the project) so that pushdown does not parse it again (its table-ref sites with it).
    */
   readonly parsed?: ParsedSql;
+  /** DuckDB's parse tree of `sql` (the statement's query node), for column lineage (sql/sql-lineage.ts). */
+  readonly ast: JsonObject | null;
 }
 
 export interface LogicalTsModel extends LogicalModelBase {
@@ -125,14 +128,14 @@ export async function readModels(
     };
   }
 
-  // The parse tree is kept only for a model that may read a source (a reference that is not a model
-  // of the project), for pushdown; the others keep their references.
+  // Every model keeps its query tree (column lineage); the full parse with its table-ref sites is kept
+  // only for a model that may read a source (a reference that is not a model of the project), for pushdown.
   const modelNames = new Set((options.modelNames ?? files.map((f) => f.name)).map((n) => n.toLowerCase()));
   const mayReadSource = (p: ParsedSql) => p.tableRefs.some((r) => !modelNames.has(r.name.toLowerCase()));
   const texts = sql.map(({ f, rendered }) => ({ file: f.file, sourceText: f.text, rendered: rendered.sql, toSourceOffset: rendered.toSourceOffset }));
   const parses = await parseModelsSql(parser.conn, texts, {
     sideConn: parser.sideConn,
-    keep: (p) => ({ diagnostics: p.diagnostics, tableRefs: p.tableRefs, astHash: sqlAstHash(p.ast), tree: mayReadSource(p) ? p : undefined }),
+    keep: (p) => ({ diagnostics: p.diagnostics, tableRefs: p.tableRefs, astHash: sqlAstHash(p.ast), ast: p.ast, tree: mayReadSource(p) ? p : undefined }),
   });
   sql.forEach(({ slot, f, header, rendered }, i) => {
     const parsed = parses[i]!;
@@ -151,6 +154,7 @@ export async function readModels(
       sql: rendered.sql,
       toSourceOffset: rendered.toSourceOffset,
       astHash: parsed.astHash,
+      ast: parsed.ast,
       ...(parsed.tree ? { parsed: parsed.tree } : {}),
     };
   });

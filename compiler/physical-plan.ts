@@ -8,7 +8,8 @@ import { withCacheKeys, type Unkeyed } from "./cache-keys.js";
 import { compareText } from "./diagnostics.js";
 import type { BoundModel, InputRead } from "./bind-schemas.js";
 import { topologicalOrder } from "./graph.js";
-import type { LogicalPlan } from "./logical-plan.js";
+import { columnLineage } from "./sql/sql-lineage.js";
+import type { LogicalPlan, LogicalSqlModel } from "./logical-plan.js";
 import {
   nodeIds,
   PLAN_VERSION,
@@ -89,6 +90,7 @@ export function buildPhysicalPlan(logical: LogicalPlan, bound: ReadonlyMap<strin
         codeHash: model.codeHash,
         inputs: [...new Set(m.reads.map(idOf))].sort(),
         schema: m.schema,
+        columnLineage: lineageOf(model, m, logical, bound),
         materialize: model.materialize,
       };
       nodes.push(node);
@@ -144,6 +146,18 @@ export function buildPhysicalPlan(logical: LogicalPlan, bound: ReadonlyMap<strin
     nodes: keyed,
     edges,
   };
+}
+
+/** A SQL model's column lineage over its inputs' schemas, or null (unknown input schema, unsupported SQL). */
+function lineageOf(model: LogicalSqlModel, m: BoundModel, logical: LogicalPlan, bound: ReadonlyMap<string, BoundModel>): SqlNode["columnLineage"] {
+  if (m.schema === null || model.ast === null) return null;
+  const resolved = logical.resolved.get(model.name)!;
+  return columnLineage(model.ast, m.schema, (name) => {
+    const r = resolved.get(name.toLowerCase());
+    if (!r) return undefined;
+    const schema = r.kind === "source" ? logical.sources[r.name]?.schema : bound.get(r.name)?.schema;
+    return schema ? { table: r.name, columns: schema.map((c) => c.name) } : undefined;
+  });
 }
 
 function tsEdgeTransport(read: InputRead, kindOf: ReadonlyMap<string, "sql" | "ts">): Transport {

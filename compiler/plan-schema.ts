@@ -33,6 +33,7 @@ const sql = z.object({
   codeHash: z.string(),
   inputs: z.array(nodeId),
   schema: z.array(column).nullable(),
+  columnLineage: z.array(z.object({ column: z.string(), from: z.array(z.object({ table: z.string(), column: z.string() })) })).nullable(),
   materialize: z.boolean(),
 });
 const ts = z.object({

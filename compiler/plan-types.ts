@@ -4,7 +4,7 @@
  * Every node kind is a member of the `PlanNode` union keyed on `kind`.
  */
 
-export const PLAN_VERSION = 3 as const;
+export const PLAN_VERSION = 4 as const;
 
 /** A column as DuckDB names its type (`BIGINT`, `VARCHAR`, `DECIMAL(18,3)`, `TIMESTAMP`...). */
 export interface ColumnSchema {
@@ -65,7 +65,19 @@ export interface SqlNode {
   readonly inputs: readonly string[];
   /** Output schema from binding, or null when an input's schema is only known at run time. */
   readonly schema: readonly ColumnSchema[] | null;
+  /**
+   * Per output column (in schema order), the input columns its value is computed from (sorted by
+   * table, then column; compiler/sql/sql-lineage.ts says what counts). Null when it cannot be
+   * computed: unknown schema of an input, or SQL the lineage walk does not follow (PIVOT, COLUMNS()).
+   */
+  readonly columnLineage: readonly ColumnLineage[] | null;
   readonly materialize: boolean;
+}
+
+/** One output column of a SQL model and the input columns (table = model or source name) it derives from. */
+export interface ColumnLineage {
+  readonly column: string;
+  readonly from: readonly { readonly table: string; readonly column: string }[];
 }
 
 /** One declared input of a TS model. */

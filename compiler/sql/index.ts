@@ -7,3 +7,4 @@ export { openSqlTools, type SqlTools } from "./sql-tools.js";
 export type { BindModelInput, BoundModel } from "./sql-bind.js";
 export type { FilterCheck, FilterLiteralStart } from "./sql-filter.js";
 export type { SqlModelText, FileLocation } from "./sql-location.js";
+export { columnLineage, type InputLookup } from "./sql-lineage.js";

@@ -111,7 +111,7 @@ describe("a saved plan", () => {
     expect(stale.code).toBe(1);
     expect(stale.stderr).toMatch(/models\/scored\.ts changed since the plan was compiled/);
 
-    writeFileSync(path.join(dir, "bad.json"), JSON.stringify({ planVersion: 3, project: {}, nodes: [{ kind: "bogus" }], edges: [] }));
+    writeFileSync(path.join(dir, "bad.json"), JSON.stringify({ planVersion: 4, project: {}, nodes: [{ kind: "bogus" }], edges: [] }));
     const bad = await bp(["build", "--plan", path.join(dir, "bad.json"), "-p", dir]);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/the plan is malformed: /);

@@ -1,0 +1,4 @@
+-- inputs: a(x BIGINT, y BIGINT); b(y BIGINT, z BIGINT)
+SELECT x, y FROM a
+UNION ALL BY NAME
+SELECT y, z FROM b
