@@ -184,8 +184,11 @@
   // pan / zoom / click
   var drag = null, moved = false, frame = 0;
   function schedule() { if (!frame) frame = requestAnimationFrame(function () { frame = 0; apply(); }); }
+  // A node opens on pointerup without a drag in between (not on "click": after a drag with
+  // pointer capture, Chromium may not fire the next click on the node).
   svg.addEventListener("pointerdown", timed(function (ev) {
-    drag = { x: ev.clientX, y: ev.clientY, tx: tx, ty: ty };
+    if (ev.button !== 0) return;
+    drag = { x: ev.clientX, y: ev.clientY, tx: tx, ty: ty, node: ev.target.closest ? ev.target.closest("g.node") : null };
     moved = false;
   }));
   svg.addEventListener("pointermove", timed(function (ev) {
@@ -196,16 +199,16 @@
     tx = drag.tx + dx; ty = drag.ty + dy;
     schedule();
   }));
-  function endDrag() { drag = null; svg.classList.remove("dragging"); }
-  svg.addEventListener("pointerup", endDrag);
-  svg.addEventListener("pointercancel", endDrag);
-  svg.addEventListener("click", timed(function (ev) {
-    if (moved) { moved = false; return; }
-    var g = ev.target.closest ? ev.target.closest("g.node") : null;
-    if (!g) return;
-    var i = index.get(g.getAttribute("data-id"));
+  svg.addEventListener("pointerup", timed(function () {
+    var node = drag && !moved ? drag.node : null;
+    drag = null;
+    moved = false;
+    svg.classList.remove("dragging");
+    if (!node) return;
+    var i = index.get(node.getAttribute("data-id"));
     if (i !== undefined) location.href = root + G.nodes[i][3];
   }));
+  svg.addEventListener("pointercancel", function () { drag = null; moved = false; svg.classList.remove("dragging"); });
   svg.addEventListener("wheel", timed(function (ev) {
     ev.preventDefault();
     var r = svg.getBoundingClientRect();
