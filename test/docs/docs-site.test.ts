@@ -3,7 +3,7 @@
  * `bp docs serve` process: search a column and land on its model, follow an upstream link, the
  * lineage graph's nodes and edges, focus, click-through; the site also works from file://.
  */
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import type { Browser } from "playwright-core";
@@ -114,6 +114,20 @@ describe("bp docs on the example project", () => {
     await page.waitForSelector("svg#graph[data-rendered]");
     expect(await page.locator("g.node").count()).toBe(6);
     await page.close();
+  });
+
+  it("serve --watch generates again when a model is saved", async () => {
+    const watching = await startServe(["-p", dir, "--watch", "-o", "target/docs-watch"]);
+    try {
+      await expect.poll(() => watching.output(), { timeout: 20_000 }).toContain("watching");
+      const file = path.join(dir, "models", "client_stats.sql");
+      writeFileSync(file, readFileSync(file, "utf8").replace("Spend per client", "Money spent per client"));
+      await expect
+        .poll(async () => (await fetch(`${watching.url}models/client_stats.html`)).text(), { timeout: 20_000, interval: 200 })
+        .toContain("Money spent per client");
+    } finally {
+      expect(await watching.stop()).toBe(0);
+    }
   });
 
   it("serve answers with content types and stops cleanly on Ctrl-C", async () => {
