@@ -1,7 +1,8 @@
 /**
  * bp docs generate [--out target/docs]: the project's documentation as a static site (works from
  * file://, offline). bp docs serve [--port N] [--watch]: generates, serves it on 127.0.0.1, and
- * with --watch generates again when a model or bp_project.yml changes. Ctrl-C exits 0.
+ * with --watch generates again when a model or bp_project.yml changes. Ctrl-C (SIGINT/SIGTERM)
+ * closes the server and the watcher and exits 130, as bp watch does.
  */
 import path from "node:path";
 import type { VarValue } from "../../compiler/vars.js";
@@ -61,7 +62,7 @@ export async function docsServeCommand(opts: DocsServeOptions): Promise<number> 
   served.server.closeAllConnections();
   await new Promise((r) => served.server.close(r));
   out.info("stopped");
-  return 0;
+  return 130;
 }
 
 /** chokidar on models/ and bp_project.yml: each burst of saves (debounced) regenerates once, one at a time. */

@@ -61,7 +61,7 @@ export function renderSite(site: SiteData, layout: GraphLayout, outDir: string):
     const root = "../";
     const highlighted = page.code !== null && page.language ? hljs.highlight(page.code, { language: page.language, ignoreIllegals: true }).value : null;
     const hasLineage = page.columns?.some((c) => c.sources !== null) ?? false;
-    write(page.href, wrap(root, page.name, pageT({ ...page, root, highlighted, hasLineage, isSource: page.kind === "source" })));
+    write(page.href, wrap(root, page.name, pageT({ ...page, root, highlighted, hasLineage, isSource: page.kind === "source", pushdownTitle: PUSHDOWN_TITLE[page.kind] })));
   }
   write("graph.html", wrap("", "Lineage graph", graphT({}), ["assets/graph-data.js", "assets/layout-worker.js", "assets/graph.js"], "graph-page"));
   write("assets/search-index.js", `window.BP_SEARCH = ${JSON.stringify({ entries: searchEntries(site.pages) })};\n`);
@@ -82,6 +82,12 @@ export function renderSite(site: SiteData, layout: GraphLayout, outDir: string):
   renameSync(tmp, outDir);
   return { files };
 }
+
+const PUSHDOWN_TITLE: Record<SitePage["kind"], string> = {
+  source: "Scan (pushed down: the columns and rows every reader needs)",
+  sql: "Sources scanned (pushed down: shared by every reader of the source)",
+  ts: "Inputs (declared projection and filter)",
+};
 
 function registerHelpers(hb: Handlebars): void {
   hb.registerHelper("short", (id: unknown) => String(id ?? "").slice(0, 12));

@@ -56,6 +56,7 @@ describe("bp docs on the example project", () => {
     await expect(page.locator('tr[data-column="last_order"] td').nth(1).textContent()).resolves.toBe("TIMESTAMP");
     await expect(page.locator("p.description").textContent()).resolves.toContain("Spend per client");
     await expect(page.locator("table.pushdown").textContent()).resolves.toContain("category");
+    await page.evaluate(() => window.scrollTo(0, 0));
     await page.screenshot({ path: path.join(ARTIFACTS, "docs-model-page.png"), fullPage: true });
     await page.locator('ul.upstream a[data-id="scan:transactions"]').click();
     await page.waitForURL(/sources\/transactions\.html$/);
@@ -126,16 +127,16 @@ describe("bp docs on the example project", () => {
         .poll(async () => (await fetch(`${watching.url}models/client_stats.html`)).text(), { timeout: 20_000, interval: 200 })
         .toContain("Money spent per client");
     } finally {
-      expect(await watching.stop()).toBe(0);
+      expect(await watching.stop()).toBe(130);
     }
   });
 
-  it("serve answers with content types and stops cleanly on Ctrl-C", async () => {
+  it("serve answers with content types and stops on Ctrl-C (exit 130, like bp watch)", async () => {
     const html = await fetch(serve.url);
     expect(html.headers.get("content-type")).toBe("text/html; charset=utf-8");
     expect((await fetch(`${serve.url}assets/graph.js`)).headers.get("content-type")).toBe("text/javascript; charset=utf-8");
     expect((await fetch(`${serve.url}assets/site.css`)).headers.get("content-type")).toBe("text/css; charset=utf-8");
     expect((await fetch(`${serve.url}nope.html`)).status).toBe(404);
-    expect(await serve.stop()).toBe(0);
+    expect(await serve.stop()).toBe(130);
   });
 });
