@@ -169,6 +169,25 @@ export function createProgram(setExit: (code: number) => void): Command {
     .addOption(json)
     .action(async (from: string, to: string, opts) => setExit(await (await import("./commands/diff.js")).diffCommand(from, to, opts)));
 
+  const docs = program.command("docs").description("the project's documentation as a static site: models, sources, columns, code, lineage graph, search");
+  const docsOut = new Option("-o, --out <dir>", "the site's folder, relative to the project").default("target/docs");
+  docs
+    .command("generate")
+    .description("write the site (works offline and from file://: every asset is in the folder); open <out>/index.html")
+    .addOption(projectDir)
+    .addOption(vars)
+    .addOption(docsOut)
+    .action(async (opts) => setExit(await (await import("./commands/docs.js")).docsGenerateCommand(opts)));
+  docs
+    .command("serve")
+    .description("generate the site and serve it on 127.0.0.1 (Ctrl-C stops)")
+    .addOption(projectDir)
+    .addOption(vars)
+    .addOption(docsOut)
+    .option("--port <n>", "port to listen on (0: any free port)", (v) => nonNegativeInt(v, "--port"), 8080)
+    .option("--watch", "generate again when a model or bp_project.yml is saved")
+    .action(async (opts) => setExit(await (await import("./commands/docs.js")).docsServeCommand(opts)));
+
   const cache = program
     .command("cache")
     .description("the project's local caches: model outputs kept by cache key (reused by bp build), and the scan cache of an S3 lake");
