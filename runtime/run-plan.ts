@@ -26,11 +26,10 @@ import type { EdgeResult, NodeResult, RunEvent, RunEventData, RunResult } from "
 import { createShmDir, type ShmDir } from "./shm-dir.js";
 import { TargetMovedError, beginTransaction, commitToRunBranch, dropRunBranch, promote, type ReadTable, type Transaction } from "./run-transaction.js";
 import { TsChildPool } from "./ts-child/warm-pool.js";
-import { parseSize } from "./lake/open-lake.js";
-import { OutputCache } from "./output-cache/store.js";
+import { projectOutputCache, type OutputCache } from "./output-cache/store.js";
 import { planReuse, runKeys, type Reuse } from "./output-cache/reuse-plan.js";
 import { keepOutput } from "./output-cache/keep-output.js";
-import { lakeOutputs } from "./output-cache/lake-outputs.js";
+import { lakeOutputs, outputId } from "./output-cache/lake-outputs.js";
 import { restoreOutput } from "./output-cache/restore-output.js";
 import { previewOutput } from "./output-preview.js";
 
@@ -250,7 +249,7 @@ async function run(input: Plan, options: RunOptions, threads: number, tsChildren
   try {
     tx = await beginTransaction(lake, plan.project.branch, runId);
     for (const [id, key] of runKeys(plan, await envHashes(ctx))) keys.set(id, key);
-    const inLake = cache === null ? { head: {}, find: () => null } : await lakeOutputs(lake, tx.base);
+    const inLake = cache === null ? { head: {}, find: () => null } : await lakeOutputs(lake, tx.base, wantedFromLake(plan, keys, tx.base));
     for (const [id, r] of planReuse(plan, keys, cache, inLake)) reuse.set(id, r);
     // Only the TS models that run need a process.
     tsChildren.expect(tsChildSpecs(plan, options.projectDir, options.memory).filter((s) => reuse.get(`model:${s.model}`)?.run !== false));
@@ -467,19 +466,25 @@ async function envHashes(ctx: NodeContext): Promise<Map<string, string>> {
   return hashes;
 }
 
-/** The run's output cache: RunOptions.cache, BP_OUTPUT_CACHE_MAX_SIZE, else `.bp/cache/outputs` with the default bound. */
+/** Materialized tables whose run key is not the one at the target's head: the only ones to look for in its history. */
+function wantedFromLake(plan: Plan, keys: ReadonlyMap<string, string>, base: { readonly tables: Readonly<Record<string, { cacheKey?: string }>> } | null): Set<string> {
+  const wanted = new Set<string>();
+  for (const n of plan.nodes) {
+    if (n.kind !== "materialize") continue;
+    const key = keys.get(n.from);
+    if (key !== undefined && base?.tables[n.table]?.cacheKey !== key) wanted.add(outputId(n.table, key));
+  }
+  return wanted;
+}
+
+/** The run's output cache (RunOptions.cache, see projectOutputCache), or null for `cache: false`. */
 function outputCacheOf(options: RunOptions, projectDir: string): OutputCache | null {
   if (options.cache === false) return null;
-  const fromEnv = process.env.BP_OUTPUT_CACHE_MAX_SIZE;
-  let maxBytes = options.cache?.maxBytes;
-  if (maxBytes === undefined && fromEnv !== undefined && fromEnv !== "") {
-    try {
-      maxBytes = parseSize(fromEnv);
-    } catch (err) {
-      throw new RunSettingsError(`BP_OUTPUT_CACHE_MAX_SIZE: ${err instanceof Error ? err.message : String(err)}`);
-    }
+  try {
+    return projectOutputCache(projectDir, options.cache ?? {});
+  } catch (err) {
+    throw new RunSettingsError(err instanceof Error ? err.message : String(err));
   }
-  return new OutputCache(options.cache?.dir ?? path.join(projectDir, ".bp", "cache", "outputs"), maxBytes);
 }
 
 /** Keeps the cache under its bound; entries this run used or wrote stay. */

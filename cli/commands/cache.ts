@@ -5,9 +5,8 @@
  *   runtime/lake/scan-cache/).
  * `--outputs` or `--scans` picks one; both by default.
  */
-import path from "node:path";
-import { parseSize, scanCacheFor } from "../../runtime/lake/open-lake.js";
-import { OutputCache } from "../../runtime/output-cache/store.js";
+import { scanCacheFor } from "../../runtime/lake/open-lake.js";
+import { projectOutputCache } from "../../runtime/output-cache/store.js";
 import { createOut, formatBytes, textTable } from "../console.js";
 import { openProject } from "../project.js";
 
@@ -16,12 +15,6 @@ export interface CacheCommandOptions {
   json?: boolean;
   outputs?: boolean;
   scans?: boolean;
-}
-
-/** The output cache `bp build` uses for this project. */
-export function projectOutputCache(projectDir: string): OutputCache {
-  const bound = process.env.BP_OUTPUT_CACHE_MAX_SIZE;
-  return new OutputCache(path.join(projectDir, ".bp", "cache", "outputs"), bound ? parseSize(bound) : undefined);
 }
 
 function which(opts: CacheCommandOptions): { outputs: boolean; scans: boolean } {

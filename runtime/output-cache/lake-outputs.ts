@@ -17,17 +17,26 @@ export interface LakeOutputs {
   find(table: string, key: string): TableEntry | null;
 }
 
-export async function lakeOutputs(lake: Lake, base: Commit | null, depth: number = HISTORY_DEPTH): Promise<LakeOutputs> {
+/** How a table's output with a run key is named in `wanted`. */
+export function outputId(table: string, key: string): string {
+  return `${table}\0${key}`;
+}
+
+/**
+ * `wanted`: the outputs (outputId) worth looking for in history; the walk stops when all are found
+ * and reads nothing when there are none (a build whose materialized tables are unchanged, or new).
+ */
+export async function lakeOutputs(lake: Lake, base: Commit | null, wanted: ReadonlySet<string>, depth: number = HISTORY_DEPTH): Promise<LakeOutputs> {
   const found = new Map<string, TableEntry>();
-  let commit = base;
-  for (let i = 0; commit !== null && i < depth; i++) {
+  let commit = wanted.size === 0 ? null : base;
+  for (let i = 0; commit !== null && i < depth && found.size < wanted.size; i++) {
     for (const [table, entry] of Object.entries(commit.tables)) {
       if (entry.cacheKey === undefined) continue;
-      const id = `${table}\0${entry.cacheKey}`;
-      if (!found.has(id)) found.set(id, entry);
+      const id = outputId(table, entry.cacheKey);
+      if (wanted.has(id) && !found.has(id)) found.set(id, entry);
     }
     const parent = commit.parents[0];
     commit = parent === undefined ? null : await lake.readCommit(parent).catch(() => null);
   }
-  return { head: base?.tables ?? {}, find: (table, key) => found.get(`${table}\0${key}`) ?? null };
+  return { head: base?.tables ?? {}, find: (table, key) => found.get(outputId(table, key)) ?? null };
 }

@@ -15,6 +15,7 @@ import { randomBytes } from "node:crypto";
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import type { ColumnSchema } from "../../compiler/plan-types.js";
+import { parseSize } from "../lake/open-lake.js";
 
 export const OUTPUT_CACHE_LAYOUT = "v1";
 /** Default bound of the cache's size; BP_OUTPUT_CACHE_MAX_SIZE or RunOptions.cache.maxBytes change it. */
@@ -202,4 +203,22 @@ export class OutputCache {
 
 function dataFileName(format: Exclude<OutputFormat, "none">): string {
   return format === "parquet" ? "data.parquet" : "data.arrow";
+}
+
+/**
+ * The output cache of a project: `<project>/.bp/cache/outputs` unless `dir` is given, bounded by
+ * `maxBytes`, else BP_OUTPUT_CACHE_MAX_SIZE (e.g. 10GB), else the default. A bad
+ * BP_OUTPUT_CACHE_MAX_SIZE throws.
+ */
+export function projectOutputCache(projectDir: string, settings: { readonly dir?: string; readonly maxBytes?: number } = {}): OutputCache {
+  const fromEnv = process.env.BP_OUTPUT_CACHE_MAX_SIZE;
+  let maxBytes = settings.maxBytes;
+  if (maxBytes === undefined && fromEnv !== undefined && fromEnv !== "") {
+    try {
+      maxBytes = parseSize(fromEnv);
+    } catch (err) {
+      throw new Error(`BP_OUTPUT_CACHE_MAX_SIZE: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+  return new OutputCache(settings.dir ?? path.join(projectDir, ".bp", "cache", "outputs"), maxBytes);
 }
