@@ -10,6 +10,7 @@ import { diagnostic, didYouMean, hasErrors, sortDiagnostics, type Diagnostic } f
 import { discoverModels, type ModelFile } from "./discover-models.js";
 import { readModels, resolveReferences, type LogicalModel } from "./logical-plan.js";
 import { buildPhysicalPlan } from "./physical-plan.js";
+import { checkDocs } from "./column-docs.js";
 import type { Plan } from "./plan-types.js";
 import { parseProjectConfigCached, PROJECT_FILE, type ProjectConfig } from "./project-config.js";
 import { openSqlTools, type SqlParser, type SqlTools } from "./sql/index.js";
@@ -149,6 +150,8 @@ export async function compileStages(options: CompileOptions, tools: CompileTools
     const { bound, diagnostics: bindDiagnostics } = await bindSchemas(logical, sql.scratch, { arrow, sequential: options.bindSequentially === true, ...(memo ? { memo } : {}) });
     arrow.save();
     diagnostics.push(...bindDiagnostics);
+    const docs = checkDocs(logical, bound, config.sources);
+    diagnostics.push(...docs.diagnostics);
     const unbound = [...logical.models.keys()].filter((name) => !bound.has(name));
     if (unbound.length > 0 && !hasErrors(diagnostics)) {
       throw new Error(`internal error: models ${unbound.join(", ")} were left out of the plan without a diagnostic`);
@@ -164,6 +167,7 @@ export async function compileStages(options: CompileOptions, tools: CompileTools
       vars: varTexts(vars),
       sourceCommit: head?.id ?? null,
       scanRefs: scanRefsOf(logical, pinned.scanRefs),
+      docs,
     });
     return { plan, config, files, diagnostics: sortDiagnostics(diagnostics) };
   } finally {

@@ -18,6 +18,7 @@ export const DIAGNOSTIC_CODES = {
   BP0108: "unknown-ref",
   BP0109: "source-ref-conflict",
   BP0110: "bad-header-setting",
+  BP0111: "unknown-described-name",
   BP0201: "ts-syntax-error",
   BP0202: "ts-missing-model",
   BP0203: "ts-non-literal-setting",

@@ -35,6 +35,15 @@ interface LogicalModelBase {
   readonly refs: readonly TableRef[];
   /** Sources it reads at a lake ref (`-- bp: ref t = friday`, `input("t", { ref: "friday" })`). */
   readonly pins: readonly SourcePin[];
+  /** Output column descriptions as written (`-- bp: column c = ...`, `columns: { c: { description } }`), in file order. */
+  readonly columnDocs: readonly ColumnDoc[];
+}
+
+/** A description of one output column; `at` is the column name as written. */
+export interface ColumnDoc {
+  readonly column: string;
+  readonly description: string;
+  readonly at: SourceLocation;
 }
 
 /** A source table pinned to a lake ref by a model; `at` is the ref as written. */
@@ -124,6 +133,7 @@ export async function readModels(
       materialize: s.materialize,
       refs: s.inputs.map((i) => ({ name: i.table, line: i.tableAt.line, column: i.tableAt.column })),
       pins: s.inputs.flatMap((i) => (i.ref !== null && i.refAt !== null ? [{ table: i.table, ref: i.ref, at: { file: f.file, line: i.refAt.line, column: i.refAt.column } }] : [])),
+      columnDocs: s.columnDocs.map((d) => ({ column: d.column, description: d.description, at: { file: f.file, line: d.at.line, column: d.at.column } })),
       settings: s,
     };
   }
@@ -151,6 +161,7 @@ export async function readModels(
       materialize: header.materialize,
       refs: parsed.tableRefs,
       pins: header.refs.map((r) => ({ table: r.table, ref: r.ref, at: { file: f.file, line: r.line, column: r.column } })),
+      columnDocs: header.columnDocs.map((d) => ({ column: d.column, description: d.description, at: { file: f.file, line: d.line, column: d.nameColumn } })),
       sql: rendered.sql,
       toSourceOffset: rendered.toSourceOffset,
       astHash: parsed.astHash,

@@ -5,6 +5,7 @@
  * every edge. Output is deterministic: same project, same bytes.
  */
 import { withCacheKeys, type Unkeyed } from "./cache-keys.js";
+import type { ProjectDocs } from "./column-docs.js";
 import { compareText } from "./diagnostics.js";
 import type { BoundModel, InputRead } from "./bind-schemas.js";
 import { topologicalOrder } from "./graph.js";
@@ -39,6 +40,8 @@ export interface PhysicalPlanInput {
   readonly scanRefs?: ReadonlyMap<string, { readonly ref: string; readonly commit: string }>;
   /** sha256 of the non-model files under models/ (helpers a TS model may import), for cache keys. */
   readonly helpersHash: string;
+  /** Checked descriptions of columns and sources (column-docs.ts); none when absent. */
+  readonly docs?: Pick<ProjectDocs, "models" | "sources">;
 }
 
 
@@ -69,6 +72,8 @@ export function buildPhysicalPlan(logical: LogicalPlan, bound: ReadonlyMap<strin
       commit: meta.scanRefs?.get(table)?.commit ?? meta.sourceCommit ?? "",
       files: entry.files.map((f) => f.path),
       schema,
+      description: meta.docs?.sources.get(table)?.description ?? null,
+      columnDescriptions: onlyColumnsOf(schema, meta.docs?.sources.get(table)?.columns),
     };
     nodes.push(scan);
   }
@@ -91,6 +96,7 @@ export function buildPhysicalPlan(logical: LogicalPlan, bound: ReadonlyMap<strin
         inputs: [...new Set(m.reads.map(idOf))].sort(),
         schema: m.schema,
         columnLineage: lineageOf(model, m, logical, bound),
+        columnDescriptions: meta.docs?.models.get(m.name) ?? {},
         materialize: model.materialize,
       };
       nodes.push(node);
@@ -106,6 +112,7 @@ export function buildPhysicalPlan(logical: LogicalPlan, bound: ReadonlyMap<strin
         codeHash: model.codeHash,
         inputs,
         schema: m.schema,
+        columnDescriptions: meta.docs?.models.get(m.name) ?? {},
         materialize: model.materialize,
         memoryMb: model.settings.memoryMb,
         packages: sortedRecord(model.settings.packages),
@@ -158,6 +165,12 @@ function lineageOf(model: LogicalSqlModel, m: BoundModel, logical: LogicalPlan, 
     const schema = r.kind === "source" ? logical.sources[r.name]?.schema : bound.get(r.name)?.schema;
     return schema ? { table: r.name, columns: schema.map((c) => c.name) } : undefined;
   });
+}
+
+/** The descriptions of the columns a scan reads, in its schema order. */
+function onlyColumnsOf(schema: readonly { name: string }[], described: Readonly<Record<string, string>> | undefined): Record<string, string> {
+  if (described === undefined) return {};
+  return Object.fromEntries(schema.flatMap((c) => (described[c.name] === undefined ? [] : [[c.name, described[c.name]!]])));
 }
 
 function tsEdgeTransport(read: InputRead, kindOf: ReadonlyMap<string, "sql" | "ts">): Transport {

@@ -9,6 +9,7 @@ const column = z.object({ name: z.string(), type: z.string() });
 const at = z.object({ file: z.string(), line: z.number().int(), column: z.number().int() });
 const nodeId = z.string().min(1);
 const cacheKey = z.string().regex(/^[0-9a-f]{64}$/);
+const columnDescriptions = z.record(z.string());
 
 const scan = z.object({
   kind: z.literal("scan"),
@@ -21,6 +22,8 @@ const scan = z.object({
   commit: z.string(),
   files: z.array(z.string()),
   schema: z.array(column),
+  description: z.string().nullable(),
+  columnDescriptions,
 });
 const sql = z.object({
   kind: z.literal("sql"),
@@ -34,6 +37,7 @@ const sql = z.object({
   inputs: z.array(nodeId),
   schema: z.array(column).nullable(),
   columnLineage: z.array(z.object({ column: z.string(), from: z.array(z.object({ table: z.string(), column: z.string() })) })).nullable(),
+  columnDescriptions,
   materialize: z.boolean(),
 });
 const ts = z.object({
@@ -48,6 +52,7 @@ const ts = z.object({
     z.object({ param: z.string(), table: z.string(), from: nodeId, columns: z.array(z.string()).nullable(), filter: z.string().nullable() }),
   ),
   schema: z.array(column).nullable(),
+  columnDescriptions,
   materialize: z.boolean(),
   memoryMb: z.number().positive(),
   packages: z.record(z.string()),

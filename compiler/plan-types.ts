@@ -4,7 +4,7 @@
  * Every node kind is a member of the `PlanNode` union keyed on `kind`.
  */
 
-export const PLAN_VERSION = 4 as const;
+export const PLAN_VERSION = 5 as const;
 
 /** A column as DuckDB names its type (`BIGINT`, `VARCHAR`, `DECIMAL(18,3)`, `TIMESTAMP`...). */
 export interface ColumnSchema {
@@ -44,6 +44,10 @@ export interface ScanNode {
   readonly files: readonly string[];
   /** Schema of the scanned columns. */
   readonly schema: readonly ColumnSchema[];
+  /** bp_project.yml's `sources: { <table>: { description } }`, or null. */
+  readonly description: string | null;
+  /** Descriptions of scanned columns from bp_project.yml's `sources:` (column -> text, schema order). */
+  readonly columnDescriptions: Readonly<Record<string, string>>;
 }
 
 /** A SQL model: one DuckDB SELECT, run inside the embedded DuckDB. */
@@ -71,6 +75,8 @@ export interface SqlNode {
    * computed: unknown schema of an input, or SQL the lineage walk does not follow (PIVOT, COLUMNS()).
    */
   readonly columnLineage: readonly ColumnLineage[] | null;
+  /** `-- bp: column <c> = <text>` lines: output column (as the schema spells it) -> text, schema order. */
+  readonly columnDescriptions: Readonly<Record<string, string>>;
   readonly materialize: boolean;
 }
 
@@ -110,6 +116,8 @@ export interface TsNode {
   readonly inputs: readonly TsInput[];
   /** Declared output schema, or null when the model does not declare `columns`. */
   readonly schema: readonly ColumnSchema[] | null;
+  /** `columns: { c: { type, description } }`: column -> text, declaration order. */
+  readonly columnDescriptions: Readonly<Record<string, string>>;
   readonly materialize: boolean;
   /** Heap limit of the child process in MiB (`--max-old-space-size`). */
   readonly memoryMb: number;

@@ -23,6 +23,17 @@ export interface ProjectConfig {
   readonly branch: string;
   /** Var defaults as YAML typed them: strings, numbers, booleans (see vars.ts). */
   readonly vars: Readonly<Record<string, VarValue>>;
+  /** Source descriptions (`sources:`), in file order; checked against the lake at compile time. */
+  readonly sources: readonly SourceDoc[];
+}
+
+/** `sources:` in bp_project.yml: descriptions of source tables of the lake and of their columns. */
+export interface SourceDoc {
+  readonly table: string;
+  readonly description: string | null;
+  /** Where the table name is written in bp_project.yml. */
+  readonly at: { readonly line: number; readonly column: number };
+  readonly columns: readonly { readonly column: string; readonly description: string; readonly at: { readonly line: number; readonly column: number } }[];
 }
 
 export interface S3Settings {
@@ -52,6 +63,19 @@ const s3Schema = z
   })
   .strict();
 
+const nonBlank = (what: string) => z.string({ invalid_type_error: `${what} must be a string` }).refine((v) => v.trim() !== "", `${what} must not be empty`);
+
+const sourcesSchema = z.record(
+  z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "source names are table names (letters, digits and '_')"),
+  z
+    .object({
+      description: nonBlank("a source description").optional(),
+      columns: z.record(z.string(), nonBlank("a column description"), { invalid_type_error: "columns map column names to descriptions" }).optional(),
+    }, { invalid_type_error: "a source is an object: { description: ..., columns: { <column>: <description> } }" })
+    .strict(),
+  { invalid_type_error: "sources map source table names to { description, columns }" },
+);
+
 const configSchema = z
   .object({
     name: z.string().regex(/^[A-Za-z0-9_.-]+$/, "name may use letters, digits, '_', '.' and '-'"),
@@ -63,11 +87,13 @@ const configSchema = z
     s3: s3Schema.optional(),
     branch: z.string().regex(/^[A-Za-z0-9_./-]+$/, "branch names use letters, digits, '_', '.', '/' and '-'").default("main"),
     vars: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "var names are identifiers"), scalar).default({}),
+    sources: sourcesSchema.default({}),
   })
   .strict();
 
 const KNOWN_KEYS = Object.keys(configSchema.shape);
 const S3_KEYS = Object.keys(s3Schema.shape);
+const SOURCE_KEYS = ["description", "columns"];
 const YAML_HINT = 'bp_project.yml is YAML: one "key: value" per line, nested keys indented under their parent, quotes closed on the same line';
 
 export interface ProjectConfigResult {
@@ -127,20 +153,36 @@ export function parseProjectConfig(text: string): ProjectConfigResult {
   }
   const raw: unknown = doc.toJS() ?? {};
   const parsed = configSchema.safeParse(raw);
-  if (parsed.success) return { config: parsed.data, diagnostics: [] };
+  if (parsed.success) {
+    const { sources, ...rest } = parsed.data;
+    const keyAt = (path: string[], key: string) => at(findKeyNode(doc, path, key) ?? 0);
+    const sourceDocs = Object.entries(sources).map(([table, d]): SourceDoc => {
+      const { line, column } = keyAt(["sources"], table);
+      return {
+        table,
+        description: d.description ?? null,
+        at: { line, column },
+        columns: Object.entries(d.columns ?? {}).map(([c, description]) => {
+          const where = keyAt(["sources", table, "columns"], c);
+          return { column: c, description, at: { line: where.line, column: where.column } };
+        }),
+      };
+    });
+    return { config: { ...rest, sources: sourceDocs }, diagnostics: [] };
+  }
 
   const diagnostics = parsed.error.issues.flatMap((issue): Diagnostic[] => {
     if (issue.code === "unrecognized_keys") {
       return issue.keys.map((key) => {
         const node = doc.getIn([...issue.path, key], true);
         const keyNode = findKeyNode(doc, [...issue.path], key);
-        const known = issue.path.length === 0 ? KNOWN_KEYS : issue.path[0] === "s3" ? S3_KEYS : undefined;
+        const known = issue.path.length === 0 ? KNOWN_KEYS : issue.path[0] === "s3" ? S3_KEYS : issue.path[0] === "sources" && issue.path.length === 2 ? SOURCE_KEYS : undefined;
         const suggestion = known === undefined ? undefined : didYouMean(key, known);
         return diagnostic(
           "BP0001",
           `unknown setting "${key}"${suggestion ? ` (did you mean "${suggestion}"?)` : ""}`,
           at(keyNode ?? (isNode(node) && node.range ? node.range[0] : 0)),
-          issue.path[0] === "s3" ? hintFor(["s3"]) : `bp_project.yml accepts: ${KNOWN_KEYS.join(", ")}`,
+          issue.path.length > 0 ? hintFor(issue.path) : `bp_project.yml accepts: ${KNOWN_KEYS.join(", ")}`,
         );
       });
     }
@@ -168,6 +210,8 @@ function hintFor(path: (string | number)[]): string {
       return "a folder relative to the project (default .bp/lake), or s3://bucket/prefix";
     case "s3":
       return "s3: { endpoint: http://127.0.0.1:4568, region: us-east-1, force_path_style: true, conditional_writes: auto|required|host-lock, cache_dir, cache_max_size: 10GB }";
+    case "sources":
+      return "sources: { transactions: { description: Card payments, columns: { usd: Amount in US dollars } } }";
     case "vars":
       return 'vars map names to strings, numbers or booleans, e.g. vars: { start_date: "2023-01-01" }';
     default:

@@ -61,7 +61,8 @@ export function renderSite(site: SiteData, layout: GraphLayout, outDir: string):
     const root = "../";
     const highlighted = page.code !== null && page.language ? hljs.highlight(page.code, { language: page.language, ignoreIllegals: true }).value : null;
     const hasLineage = page.columns?.some((c) => c.sources !== null) ?? false;
-    write(page.href, wrap(root, page.name, pageT({ ...page, root, highlighted, hasLineage, isSource: page.kind === "source", pushdownTitle: PUSHDOWN_TITLE[page.kind] })));
+    const hasColumnDescriptions = page.columns?.some((c) => c.description !== null) ?? false;
+    write(page.href, wrap(root, page.name, pageT({ ...page, root, highlighted, hasLineage, hasColumnDescriptions, isSource: page.kind === "source", pushdownTitle: PUSHDOWN_TITLE[page.kind] })));
   }
   write("graph.html", wrap("", "Lineage graph", graphT({}), ["assets/graph-data.js", "assets/layout-worker.js", "assets/graph.js"], "graph-page"));
   write("assets/search-index.js", `window.BP_SEARCH = ${JSON.stringify({ entries: searchEntries(site.pages) })};\n`);
@@ -108,7 +109,7 @@ export function formatBytes(n: number): string {
 function searchEntries(pages: readonly SitePage[]): [string, string, string, string][] {
   const out: [string, string, string, string][] = [];
   for (const p of pages) out.push([p.kind === "source" ? "source" : "model", p.name, p.href, p.description ?? ""]);
-  for (const p of pages) for (const c of p.columns ?? []) out.push(["column", `${p.name}.${c.name}`, `${p.href}#col-${c.name}`, c.type]);
+  for (const p of pages) for (const c of p.columns ?? []) out.push(["column", `${p.name}.${c.name}`, `${p.href}#col-${c.name}`, c.description === null ? c.type : `${c.type} — ${c.description}`]);
   return out;
 }
 

@@ -15,6 +15,8 @@ export interface ColumnSource {
 export interface SiteColumn {
   readonly name: string;
   readonly type: string;
+  /** From the plan's columnDescriptions, or null. */
+  readonly description: string | null;
   /** From the plan's columnLineage (plan version 4) when present, else null. */
   readonly sources: readonly ColumnSource[] | null;
 }
@@ -114,17 +116,17 @@ export function buildSiteData(plan: Plan, files: ReadonlyMap<string, string>, ca
     switch (node.kind) {
       case "scan":
         return {
-          ...common, kind: "source", name: node.table, description: null, file: null, materialized: true, code: null, language: null,
-          columns: node.schema.map((c) => ({ ...c, sources: null })),
+          ...common, kind: "source", name: node.table, description: node.description, file: null, materialized: true, code: null, language: null,
+          columns: node.schema.map((c) => ({ ...c, description: node.columnDescriptions[c.name] ?? null, sources: null })),
           pushdown: [{ table: node.table, columns: node.columns, filter: node.filter }],
           memoryMb: null, packages: [], table: stats(node.table),
         };
       case "sql": {
-        const lineage = (node as SqlNode & { columnLineage?: unknown }).columnLineage;
+        const lineage = node.columnLineage;
         return {
           ...common, kind: "sql", name: node.name, description: node.description, file: node.at.file, materialized: node.materialize,
           code: node.sql, language: "sql",
-          columns: node.schema?.map((c) => ({ ...c, sources: lineageOf(lineage, c, byTable) })) ?? null,
+          columns: node.schema?.map((c) => ({ ...c, description: node.columnDescriptions[c.name] ?? null, sources: lineageOf(lineage, c, byTable) })) ?? null,
           pushdown: node.inputs.map((i) => byId.get(i)).filter((n): n is ScanNode => n?.kind === "scan").map((s) => ({ table: s.table, columns: s.columns, filter: s.filter })),
           memoryMb: null, packages: [], table: node.materialize ? stats(node.name) : null,
         };
@@ -133,7 +135,7 @@ export function buildSiteData(plan: Plan, files: ReadonlyMap<string, string>, ca
         return {
           ...common, kind: "ts", name: node.name, description: node.description, file: node.at.file, materialized: node.materialize,
           code: files.get(node.at.file) ?? null, language: "typescript",
-          columns: node.schema?.map((c) => ({ ...c, sources: null })) ?? null,
+          columns: node.schema?.map((c) => ({ ...c, description: node.columnDescriptions[c.name] ?? null, sources: null })) ?? null,
           pushdown: node.inputs.map((i) => ({ table: i.table, columns: i.columns, filter: i.filter })),
           memoryMb: node.memoryMb, packages: Object.entries(node.packages).map(([name, range]) => ({ name, range })),
           table: node.materialize ? stats(node.name) : null,

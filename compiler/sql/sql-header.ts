@@ -18,6 +18,15 @@ export interface HeaderSetting {
   readonly valueColumn: number;
 }
 
+/** `-- bp: column <name> = <description>`: a description of one output column. */
+export interface SqlColumnDoc {
+  readonly column: string;
+  readonly description: string;
+  readonly line: number;
+  /** Column of the column name (the argument). */
+  readonly nameColumn: number;
+}
+
 /** A source pinned to a lake ref by the header. Line and columns are 1-based. */
 export interface SqlSourceRef {
   readonly table: string;
@@ -34,6 +43,8 @@ export interface SqlHeader {
   readonly description: string | null;
   /** `-- bp: ref <table> = <ref>` lines, one per table. */
   readonly refs: readonly SqlSourceRef[];
+  /** `-- bp: column <name> = <description>` lines, one per column (checked against the output once bound). */
+  readonly columnDocs: readonly SqlColumnDoc[];
   /** Every well-formed setting line of the header, in file order (valid or not). */
   readonly settings: readonly HeaderSetting[];
   /** Offset just past the header (where the SQL begins). */
@@ -42,8 +53,8 @@ export interface SqlHeader {
 }
 
 const SETTINGS_HELP =
-  "header settings are `-- bp: materialize = true|false`, `-- bp: description = <text>` and `-- bp: ref <table> = <branch, tag, commit or branch@time>`";
-const KNOWN_KEYS = ["materialize", "description", "ref"] as const;
+  "header settings are `-- bp: materialize = true|false`, `-- bp: description = <text>`, `-- bp: column <name> = <text>` and `-- bp: ref <table> = <branch, tag, commit or branch@time>`";
+const KNOWN_KEYS = ["materialize", "description", "column", "ref"] as const;
 const TABLE_RE = /^[A-Za-z_][A-Za-z0-9_]*$/;
 type KnownKey = (typeof KNOWN_KEYS)[number];
 
@@ -95,9 +106,12 @@ function parseSettingLine(
     };
   }
   if (text[i] !== "=") {
-    arg = /^[^\s=]+/.exec(text.slice(i))![0];
+    // an argument is a bare word or a double-quoted name ("" inside for a quote): `column "unit price" = ...`
+    const quoted = /^"((?:[^"]|"")*)"/.exec(text.slice(i));
+    const written = quoted ? quoted[0] : /^[^\s=]+/.exec(text.slice(i))![0];
+    arg = quoted ? quoted[1]!.replaceAll('""', '"') : written;
     argIndex = i;
-    i += arg.length;
+    i += written.length;
     while (text[i] === " " || text[i] === "\t") i++;
   }
   if (text[i] !== "=") {
@@ -153,6 +167,7 @@ export function parseSqlHeader(file: string, text: string): SqlHeader {
   let materialize = false;
   let description: string | null = null;
   const refs: SqlSourceRef[] = [];
+  const columnDocs: SqlColumnDoc[] = [];
   const seen = new Map<string, HeaderSetting>();
   for (const s of settings) {
     const keyAt = { file, line: s.line, column: s.column };
@@ -161,6 +176,12 @@ export function parseSqlHeader(file: string, text: string): SqlHeader {
       const problem = refProblem(file, s, refs);
       if (problem) diagnostics.push(problem);
       else refs.push({ table: s.arg!, ref: s.value, line: s.line, tableColumn: s.argColumn!, column: s.valueColumn });
+      continue;
+    }
+    if (key === "column") {
+      const problem = columnDocProblem(file, s, columnDocs);
+      if (problem) diagnostics.push(problem);
+      else columnDocs.push({ column: s.arg!, description: s.value, line: s.line, nameColumn: s.argColumn! });
       continue;
     }
     if (!isKnownKey(key)) {
@@ -203,10 +224,21 @@ export function parseSqlHeader(file: string, text: string): SqlHeader {
   }
 
   const headerEnd = headerLineCount < lines.length ? lines[headerLineCount]!.offset : text.length;
-  return { materialize, description, refs, settings, headerEnd, diagnostics };
+  return { materialize, description, refs, columnDocs, settings, headerEnd, diagnostics };
 }
 
 const REF_USAGE = "write `-- bp: ref <table> = <ref>`, e.g. `-- bp: ref transactions = friday` (a branch, a tag, a commit id or main@2026-11-20T17:00)";
+
+const COLUMN_USAGE = "write `-- bp: column <column> = <description>`, e.g. `-- bp: column usd = amount in US dollars`";
+
+function columnDocProblem(file: string, s: HeaderSetting, earlier: readonly SqlColumnDoc[]): Diagnostic | null {
+  if (s.arg === undefined) return diagnostic("BP0110", "`column` needs the column it describes", { file, line: s.line, column: s.column }, COLUMN_USAGE);
+  const argAt = { file, line: s.line, column: s.argColumn! };
+  const first = earlier.find((d) => d.column.toLowerCase() === s.arg!.toLowerCase());
+  if (first) return diagnostic("BP0110", `the description of column "${s.arg}" is set twice (first on line ${first.line})`, argAt, "keep one of the two lines");
+  if (s.value === "") return diagnostic("BP0110", `the description of column "${s.arg}" is empty`, { file, line: s.line, column: s.valueColumn }, COLUMN_USAGE);
+  return null;
+}
 
 function refProblem(file: string, s: HeaderSetting, earlier: readonly SqlSourceRef[]): Diagnostic | null {
   if (s.arg === undefined) return diagnostic("BP0110", "`ref` needs the table it applies to", { file, line: s.line, column: s.column }, REF_USAGE);

@@ -43,6 +43,8 @@ export interface TsModelSettings {
   memoryMb: number;
   /** Declared output schema in declaration order, or null when `columns` is not set. */
   columns: { name: string; type: string }[] | null;
+  /** Descriptions given in `columns` (`{ type, description }`), in declaration order; `at` is the column's value. */
+  columnDocs: { column: string; description: string; at: LineColumn }[];
   /** Default {}. */
   packages: Record<string, string>;
   /** Where `model(...)` is called. */
@@ -166,14 +168,20 @@ function buildSettings(validRoot: { [key: string]: unknown }, ex: Extraction, ct
     };
   });
 
-  const declared = root.columns as Record<string, string> | undefined;
+  const declared = root.columns as Record<string, string | { type: string; description?: string }> | undefined;
+  const declaredNames = declared ? keys(["columns"]) : [];
+  const typeOf = (c: string | { type: string }) => (typeof c === "string" ? c : c.type);
   const packages = (root.packages ?? {}) as Record<string, string>;
   return {
     description: (root.description as string | undefined) ?? null,
     inputs,
     materialize: (root.materialize as boolean | undefined) ?? false,
     memoryMb,
-    columns: declared ? keys(["columns"]).map((name) => ({ name, type: declared[name]! })) : null,
+    columns: declared ? declaredNames.map((name) => ({ name, type: typeOf(declared[name]!) })) : null,
+    columnDocs: declaredNames.flatMap((name) => {
+      const c = declared![name]!;
+      return typeof c === "object" && c.description !== undefined ? [{ column: name, description: c.description, at: locAt(["columns", name]) }] : [];
+    }),
     packages: Object.fromEntries(keys(["packages"]).map((name) => [name, packages[name]!])),
     at: nodeAt(ctx, call),
   };

@@ -10,6 +10,8 @@ export { DEFAULT_MEMORY_MB, parseMemoryMb };
 
 export const MODEL_KEYS = ["description", "inputs", "materialize", "memory", "columns", "packages", "run"] as const;
 export const INPUT_OPTION_KEYS = ["columns", "filter", "ref"] as const;
+/** Keys of a column declared as an object: `{ type: "DOUBLE", description: "..." }`. */
+export const DESCRIBED_COLUMN_KEYS = ["type", "description"] as const;
 
 export const MEMORY_EXAMPLES = '"512MB", "2GB", "1.5GiB", "2048MiB"';
 /** The hint of every `memory` error: the accepted formats. */
@@ -77,12 +79,36 @@ const keysNonBlank = (what: string) => (obj: Record<string, unknown>, ctx: z.Ref
   }
 };
 
-const columns = z
-  .record(
-    z.string(),
-    z.string({ invalid_type_error: 'a column type must be a string naming a DuckDB type, like "BIGINT"' }).refine(nonBlank, "a column type must not be empty"),
-    { invalid_type_error: 'columns must be an object mapping column names to DuckDB types, like { id: "BIGINT", usd: "DOUBLE" }' },
+const COLUMN_TYPE_ERROR = 'a column is a DuckDB type like "BIGINT", or { type: "BIGINT", description: "..." }';
+const columnType = z.string({ invalid_type_error: 'a column type must be a string naming a DuckDB type, like "BIGINT"' }).refine(nonBlank, "a column type must not be empty");
+/** A column's type, or its type and description: `{ type: "DOUBLE", description: "amount in US dollars" }`. */
+const describedColumn = z
+  .object(
+    {
+      type: z.string({ required_error: 'a column declared as an object needs its type: { type: "BIGINT", description: "..." }', invalid_type_error: 'a column type must be a string naming a DuckDB type, like "BIGINT"' }).refine(nonBlank, "a column type must not be empty"),
+      description: z.string({ invalid_type_error: "a column description must be a string" }).refine(nonBlank, "a column description must not be empty").optional(),
+    },
+    { invalid_type_error: COLUMN_TYPE_ERROR },
   )
+  .strict();
+
+/** A string is a type; an object is checked as `{ type, description }` (its own issues, not a union's). */
+const columnDeclaration = z.unknown().transform((value, ctx): string | z.output<typeof describedColumn> => {
+  const schema = typeof value === "object" && value !== null && !Array.isArray(value) ? describedColumn : typeof value === "string" ? columnType : null;
+  if (schema === null) {
+    ctx.addIssue({ code: z.ZodIssueCode.custom, message: COLUMN_TYPE_ERROR });
+    return z.NEVER;
+  }
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  for (const issue of result.error.issues) ctx.addIssue(issue as z.IssueData);
+  return z.NEVER;
+});
+
+const columns = z
+  .record(z.string(), columnDeclaration, {
+    invalid_type_error: 'columns must be an object mapping column names to DuckDB types, like { id: "BIGINT", usd: "DOUBLE" }',
+  })
   .superRefine((cols, ctx) => {
     keysNonBlank("a column name")(cols, ctx);
     const names = Object.keys(cols);

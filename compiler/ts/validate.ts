@@ -5,7 +5,7 @@
 import type { ZodIssue } from "zod";
 import { diagnostic, didYouMean, type Diagnostic } from "../diagnostics.js";
 import { InputCall, NonLiteral, NotAFunction, RunFunction, type Extraction, type Lit, type Located } from "./literal.js";
-import { AT_KEY, INPUT_OPTION_KEYS, MEMORY_HINT, MODEL_KEYS, settingsSchema, type ParsedSettings } from "./settings-schema.js";
+import { AT_KEY, DESCRIBED_COLUMN_KEYS, INPUT_OPTION_KEYS, MEMORY_HINT, MODEL_KEYS, settingsSchema, type ParsedSettings } from "./settings-schema.js";
 import { nodeAt, pathKey, renderPath, type SettingPath, type SourceContext } from "./source.js";
 
 /** Settings that pass the schema: the (possibly repaired) extracted values and zod's output. */
@@ -133,12 +133,14 @@ function toDiagnostics(issue: ZodIssue, ex: Extraction, ctx: SourceContext): Dia
 }
 
 function allowedKeys(path: SettingPath): readonly string[] {
-  return path.length === 0 ? MODEL_KEYS : INPUT_OPTION_KEYS;
+  if (path.length === 0) return MODEL_KEYS;
+  return path[0] === "columns" ? DESCRIBED_COLUMN_KEYS : INPUT_OPTION_KEYS;
 }
 
 function hintFor(path: SettingPath): string | undefined {
   if (path[0] === "inputs") return 'write each input as param: input("table", { columns: ["id"], filter: "usd > 0" })';
   if (path[0] === "memory") return MEMORY_HINT;
+  if (path[0] === "columns") return 'declare each column as name: "TYPE" or name: { type: "TYPE", description: "..." }';
   return undefined;
 }
 

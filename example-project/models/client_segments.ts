@@ -7,7 +7,12 @@ export default model({
   inputs: {
     stats: input("client_stats", { columns: ["client_id", "orders", "total_usd"] }),
   },
-  columns: { client_id: "BIGINT", segment: "VARCHAR", total_usd: "DOUBLE", orders: "BIGINT" },
+  columns: {
+    client_id: "BIGINT",
+    segment: { type: "VARCHAR", description: "gold (>= 2000 USD), silver (>= 500 USD) or bronze" },
+    total_usd: "DOUBLE",
+    orders: "BIGINT",
+  },
   materialize: true,
   memory: "1GB",
   run({ stats }) {

@@ -1,4 +1,7 @@
 -- bp: description = Spend per client on electronics in the period set by the start_date/end_date vars
+-- bp: column orders = Number of electronics orders in the period
+-- bp: column total_usd = Electronics spend in the period, in US dollars
+-- bp: column last_order = Time of the client's latest electronics order in the period
 SELECT
   client_id,
   COUNT(*) AS orders,

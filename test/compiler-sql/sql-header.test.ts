@@ -70,6 +70,23 @@ describe("parseSqlHeader", () => {
     expect(h.refs.map((r) => r.table)).toEqual(["x"]);
   });
 
+  it("reads `column <name> = <text>` lines: bare and double-quoted names, with the name's position", () => {
+    const text = '-- bp: column usd = Amount = in US dollars\n-- bp: column "unit ""net"" price" = Per unit\nSELECT 1';
+    const h = parseSqlHeader(F, text);
+    expect(h.diagnostics).toEqual([]);
+    expect(h.columnDocs).toEqual([
+      { column: "usd", description: "Amount = in US dollars", line: 1, nameColumn: 15 },
+      { column: 'unit "net" price', description: "Per unit", line: 2, nameColumn: 15 },
+    ]);
+  });
+
+  it("reports a `column` line without a name, with an empty text, or repeated (case-insensitively)", () => {
+    const h = parseSqlHeader(F, "-- bp: column = x\n-- bp: column a =\n-- bp: column b = one\n-- bp: column B = two\nselect 1");
+    expect(h.diagnostics.map(where)).toEqual(["BP0110@1:8", "BP0110@2:18", "BP0110@4:15"]);
+    expect(h.diagnostics[2]!.message).toBe('the description of column "B" is set twice (first on line 3)');
+    expect(h.columnDocs.map((d) => d.column)).toEqual(["b"]);
+  });
+
   it("reports a missing `=` where it was expected", () => {
     const h = parseSqlHeader(F, "-- bp: materialize true\nselect 1");
     expect(h.diagnostics.map(where)).toEqual(["BP0110@1:20"]);

@@ -14,7 +14,7 @@ export default model({
   },
   materialize: false,
   memory: "2GB",
-  columns: { id: "BIGINT", usd: "DOUBLE", country: "VARCHAR" },   // optional declared output schema
+  columns: { id: "BIGINT", usd: { type: "DOUBLE", description: "Amount in US dollars" }, country: "VARCHAR" },   // optional declared output schema
   packages: { "simple-statistics": "^7" },                          // optional
   run({ data }) { return tableFromArrays({ id: data.getChild("id")!.toArray() }); },
 });
@@ -58,6 +58,7 @@ describe("readTsModel: the full example", () => {
         { name: "usd", type: "DOUBLE" },
         { name: "country", type: "VARCHAR" },
       ],
+      columnDocs: [{ column: "usd", description: "Amount in US dollars", at: { line: 13, column: 33 } }],
       packages: { "simple-statistics": "^7" },
       at: { line: 3, column: 16 },
     });

@@ -65,6 +65,27 @@ describe("bp docs on the example project", () => {
     await page.close();
   });
 
+  it("column and source descriptions are shown on their pages and found by search", async () => {
+    const page = await browser.newPage();
+    await page.goto(serve.url);
+    // a word only in the description of client_segments.segment (a TS model's `{ type, description }`)
+    await page.fill("#search", "bronze");
+    const hit = page.locator('#search-results a[data-type="column"]').first();
+    await expect(hit.getAttribute("data-name")).resolves.toBe("client_segments.segment");
+    await hit.click();
+    await page.waitForURL(/models\/client_segments\.html#col-segment$/);
+    await expect(page.locator('tr[data-column="segment"] td.column-description').textContent()).resolves.toContain("silver (>= 500 USD)");
+    await expect(page.locator('tr[data-column="client_id"] td.column-description').textContent()).resolves.toBe("");
+    // a SQL model's `-- bp: column` line
+    await page.goto(`${serve.url}models/client_stats.html`);
+    await expect(page.locator('tr[data-column="total_usd"] td.column-description').textContent()).resolves.toBe("Electronics spend in the period, in US dollars");
+    // bp_project.yml `sources:`
+    await page.goto(`${serve.url}sources/transactions.html`);
+    await expect(page.locator("p.description").textContent()).resolves.toContain("Card transactions");
+    await expect(page.locator('tr[data-column="usd"] td.column-description').textContent()).resolves.toBe("Amount in US dollars");
+    await page.close();
+  });
+
   it("a TS model page shows memory, the declared input projection and its lake table", async () => {
     const page = await browser.newPage();
     await page.goto(`${serve.url}models/client_segments.html`);

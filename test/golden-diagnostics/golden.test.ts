@@ -121,7 +121,7 @@ describe.each(cases)("diagnostics of $name", (c) => {
       if (!WITHOUT_LINE.has(c.name)) {
         for (const d of mine) {
           expect(d.file).toBeDefined();
-          expect(text).toContain(`${d.file}:${d.line}:${d.column} error ${c.code} `);
+          expect(text).toContain(`${d.file}:${d.line}:${d.column} ${d.severity} ${c.code} `);
         }
         expect(text).toMatch(new RegExp(`^\\S+:\\d+:\\d+ error ${c.code} `, "m"));
       } else {

@@ -10,6 +10,7 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { compileProject } from "../../compiler/compile-project.js";
+import { PLAN_VERSION } from "../../compiler/plan-types.js";
 import { bp, importSql, ROOT } from "../helpers/temp-project.js";
 
 const HERE = path.join(ROOT, "test", "golden-plans");
@@ -111,7 +112,7 @@ describe("a saved plan", () => {
     expect(stale.code).toBe(1);
     expect(stale.stderr).toMatch(/models\/scored\.ts changed since the plan was compiled/);
 
-    writeFileSync(path.join(dir, "bad.json"), JSON.stringify({ planVersion: 4, project: {}, nodes: [{ kind: "bogus" }], edges: [] }));
+    writeFileSync(path.join(dir, "bad.json"), JSON.stringify({ planVersion: PLAN_VERSION, project: {}, nodes: [{ kind: "bogus" }], edges: [] }));
     const bad = await bp(["build", "--plan", path.join(dir, "bad.json"), "-p", dir]);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/the plan is malformed: /);
