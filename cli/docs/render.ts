@@ -94,6 +94,7 @@ function registerHelpers(hb: Handlebars): void {
   hb.registerHelper("short", (id: unknown) => String(id ?? "").slice(0, 12));
   hb.registerHelper("count", (n: unknown) => Number(n).toLocaleString("en-US"));
   hb.registerHelper("bytes", (n: unknown) => formatBytes(Number(n)));
+  hb.registerHelper("isNull", (v: unknown) => v === null || v === undefined);
   hb.registerHelper("encode", (s: unknown) => encodeURIComponent(String(s)));
   hb.registerHelper("kindLabel", (k: unknown) => (k === "sql" ? "SQL model" : k === "ts" ? "TS model" : "source"));
 }

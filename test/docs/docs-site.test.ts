@@ -125,6 +125,8 @@ describe("bp docs on the example project", () => {
     expect(await sourcesOf("total_usd")).toEqual(["transactions.usd"]);
     expect(await sourcesOf("last_order")).toEqual(["transactions.eventTime"]);
     expect(await sourcesOf("orders")).toEqual([]); // count(*): from no column
+    await expect(page.locator('tr[data-column="orders"] td.sources').textContent()).resolves.toContain("no input column");
+    await expect(page.locator('tr[data-column="total_usd"] td.sources').textContent()).resolves.not.toContain("no input column");
     await page.close();
   });
 
