@@ -13,7 +13,8 @@
  * - WHERE, GROUP BY, HAVING, QUALIFY, JOIN ON, ORDER BY: not counted (they filter or order rows);
  * - scalar and IN subqueries: the subquery's output column; EXISTS: nothing;
  * - `*` / `COLUMNS(...)` expand over the FROM bindings (sql-lineage-star.ts); a USING/NATURAL
- *   column once, from both sides (an ASOF join's inequality column from the left);
+ *   column once, from both sides (from the left one for a LEFT join and an ASOF join's inequality
+ *   column, the right one for a RIGHT join); a SEMI / ANTI join's right side only filters;
  * - set operations column by column: UNION over every branch (BY NAME by name), INTERSECT over
  *   both sides (the value is in both, as a USING column), EXCEPT the left side only (the right
  *   one only removes rows, as NOT EXISTS does);
@@ -136,7 +137,10 @@ class LineageWalk {
         const parts = branches.length > 0 ? branches : [objectField(node, "left"), objectField(node, "right")].filter((n): n is JsonObject => n !== undefined);
         const results = parts.map((p) => this.query(p, scope));
         const setop = stringField(node, "setop_type") ?? "";
-        if (setop === "EXCEPT") return combine(results[0]!, results[1] ?? unsupported(), false).map((c, i) => ({ ...c, from: results[0]![i]!.from }));
+        if (setop === "EXCEPT") {
+          if (results.length !== 2) return unsupported();
+          return combine(results[0]!, results[1]!, false).map((c, i) => ({ ...c, from: results[0]![i]!.from }));
+        }
         if (setop !== "UNION" && setop !== "UNION_BY_NAME" && setop !== "INTERSECT") return unsupported();
         return results.reduce((acc, next) => combine(acc, next, setop === "UNION_BY_NAME"));
       }
@@ -279,6 +283,9 @@ class LineageWalk {
         this.fromItem(value.left, scope, env);
         const split = env.bindings.length;
         this.fromItem(value.right, scope, env);
+        const joinType = stringField(value, "join_type");
+        // SEMI / ANTI: the right side only filters; its columns are not in the result.
+        if (joinType === "SEMI" || joinType === "ANTI") return void env.bindings.splice(split);
         const left = env.bindings.slice(0, split);
         const right = env.bindings.slice(split);
         const usingCols = arrayField(value, "using_columns").map((c) => (typeof c === "string" ? c : unsupported()));
@@ -297,8 +304,11 @@ class LineageWalk {
           };
           const l = side(left);
           const r = side(right);
-          // ASOF ... USING (k, ts): the last column is the inequality; DuckDB shows the left value.
-          const sources = asof && i === names.length - 1 ? l.sources : union(l.sources, r.sources);
+          // The merged value: a LEFT join's is the left one, a RIGHT join's the right one, an inner
+          // join's both (equal), a FULL join's either; ASOF ... USING (k, ts): the last column
+          // is the inequality, its value the left one.
+          const sources =
+            joinType === "LEFT" || (asof && i === names.length - 1) ? l.sources : joinType === "RIGHT" ? r.sources : union(l.sources, r.sources);
           env.using.set(key, { sources, bindings: new Set([...l.bindings, ...r.bindings]) });
         });
         return;
