@@ -112,7 +112,7 @@ const VALUE_FUNCTIONS = new Set([
   "user",
 ]);
 
-/** Table functions whose columns are known: name -> column name (one column, from the arguments). */
+/** Table functions with one column, named after the function (plus `ordinality`), computed from their arguments. */
 const ONE_COLUMN_FUNCTIONS = new Set(["range", "generate_series", "unnest"]);
 
 /** How a name resolves at one level of the scope chain. */
