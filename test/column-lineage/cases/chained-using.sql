@@ -1,0 +1,2 @@
+-- inputs: a(k BIGINT, x BIGINT); b(k BIGINT, y BIGINT); c(k BIGINT, z BIGINT); d(k BIGINT, w BIGINT)
+SELECT * FROM a FULL JOIN b USING (k) FULL JOIN c USING (k), d

@@ -1,0 +1,4 @@
+-- inputs: a(x BIGINT, y VARCHAR); b(x BIGINT, z VARCHAR); c(x BIGINT, w VARCHAR)
+(SELECT x, y FROM a INTERSECT SELECT x, z FROM b)
+EXCEPT
+SELECT x, w FROM c

@@ -1,0 +1,2 @@
+-- inputs: orders(id BIGINT)
+SELECT * FROM orders, duckdb_keywords()
