@@ -75,7 +75,7 @@ export function renderSite(site: SiteData, layout: GraphLayout, outDir: string):
     const hasLineage = page.columns?.some((c) => c.sources !== null) ?? false;
     write(page.href, wrap(root, page.name, pageT({ ...page, root, highlighted, hasLineage, isSource: page.kind === "source", pushdownTitle: PUSHDOWN_TITLE[page.kind] })));
   }
-  write("graph.html", wrap("", "Lineage graph", graphT({}), ["assets/graph-data.js", "assets/layout-worker.js", "assets/graph-keys.js", "assets/graph.js"], "graph-page"));
+  write("graph.html", wrap("", "Lineage graph", graphT({}), ["assets/graph-data.js", "assets/layout-worker.js", "assets/graph-keys.js", "assets/graph-picker.js", "assets/graph.js"], "graph-page"));
   write("assets/search-index.js", `window.BP_SEARCH = ${JSON.stringify({ entries: searchEntries(site.pages) })};\n`);
   write("assets/graph-data.js", `window.BP_GRAPH = ${JSON.stringify(graphData(site, layout))};\n`);
   for (const name of readdirSync(path.join(templates, "assets"))) copy(path.join(templates, "assets", name), path.join("assets", name));

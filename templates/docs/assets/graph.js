@@ -2,8 +2,9 @@
 // as SVG. Only the focused subgraph (?focus=<id>&hops=N) is drawn; without a focus, the whole
 // graph when it was laid out at generate time. Pan by dragging, zoom with the wheel, click a node
 // to open its page, ?column=<name> highlights the column's sources (column lineage) upstream of
-// the focus. Scripts loaded before this one (graph-keys.js: the keyboard) register in
-// window.BP_GRAPH_PLUGINS and get the `view` below.
+// the focus. Scripts loaded before this one (graph-keys.js: the keyboard, graph-picker.js: a
+// way in when the graph is too big to draw unfocused) register in window.BP_GRAPH_PLUGINS and
+// get the `view` below.
 (function () {
   var G = window.BP_GRAPH;
   var root = document.body.getAttribute("data-root") || "";
@@ -107,13 +108,13 @@
     vp.textContent = "";
     shown = [];
     elements = new Map();
-    svg.classList.remove("too-big");
+    document.body.classList.remove("graph-too-big");
     if (focus !== null && f === undefined) { status.textContent = "no node " + focus; return; }
     if (f !== undefined) set = reach(f, hops);
     else if (G.positioned) set = new Set(G.nodes.map(function (_, i) { return i; }));
     else {
-      status.textContent = G.nodes.length + " nodes: too many to draw at once. Open a model's page and follow \"Show in the lineage graph\", or search above.";
-      svg.classList.add("too-big");
+      status.textContent = G.nodes.length + " nodes: too many to lay out at once. Pick a model to focus on.";
+      document.body.classList.add("graph-too-big");
       tooBigHooks.forEach(function (h) { h(); });
       return;
     }
@@ -141,6 +142,10 @@
       stats.layoutMs = t1 - t0;
       stats.renderMs = performance.now() - t0;
       stats.drawMs = performance.now() - t1;
+    };
+    worker.onerror = function (ev) {
+      ev.preventDefault();
+      if (id === requestId) status.textContent = "could not lay out " + set.size + " nodes (" + ev.message + "): try fewer hops";
     };
     worker.postMessage({ id: id, nodes: nodes.map(function (i) { return [i, G.nodes[i][6], G.nodes[i][7]]; }), edges: edges.map(function (ei) { return [G.edges[ei][0], G.edges[ei][1]]; }) });
   }
