@@ -177,6 +177,7 @@ export function createProgram(setExit: (code: number) => void): Command {
     .addOption(projectDir)
     .addOption(vars)
     .addOption(docsOut)
+    .addOption(new Option("--json", "print one JSON object on stdout: the folder, counts (models, sources, pages, columns), files, bytes, timings (ms) and the graph's layout (generate-time or per-focus-in-worker); or ok: false and the error"))
     .action(async (opts) => setExit(await (await import("./commands/docs.js")).docsGenerateCommand(opts)));
   docs
     .command("serve")

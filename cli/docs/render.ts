@@ -4,7 +4,7 @@
  * graph data as plain JS files (`window.BP_...`: they load from file:// where fetch cannot), and
  * the CSS/JS assets. Everything the pages use is in the output folder: no server, no CDN.
  */
-import { copyFileSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { packageRoot } from "../../compiler/package-root.js";
 import { requireCjs } from "../../compiler/require-cjs.js";
@@ -17,7 +17,10 @@ interface Hljs {
 }
 
 export interface RenderResult {
+  /** Files written, of which HTML pages, and their total size in bytes. */
   readonly files: number;
+  readonly pages: number;
+  readonly bytes: number;
 }
 
 /** Renders the site into `outDir` (replaced as a whole: written next to it, then renamed). */
@@ -37,11 +40,20 @@ export function renderSite(site: SiteData, layout: GraphLayout, outDir: string):
   const tmp = `${outDir}.tmp-${process.pid}`;
   rmSync(tmp, { recursive: true, force: true });
   let files = 0;
+  let pages = 0;
+  let bytes = 0;
   const write = (rel: string, text: string) => {
     const file = path.join(tmp, rel);
     mkdirSync(path.dirname(file), { recursive: true });
     writeFileSync(file, text);
     files++;
+    if (rel.endsWith(".html")) pages++;
+    bytes += Buffer.byteLength(text);
+  };
+  const copy = (from: string, rel: string) => {
+    copyFileSync(from, path.join(tmp, rel));
+    files++;
+    bytes += statSync(from).size;
   };
   const project = site.project;
   const wrap = (root: string, title: string, body: string, scripts: string[] = [], bodyClass = "") =>
@@ -64,15 +76,11 @@ export function renderSite(site: SiteData, layout: GraphLayout, outDir: string):
     const hasColumnDescriptions = page.columns?.some((c) => c.description !== null) ?? false;
     write(page.href, wrap(root, page.name, pageT({ ...page, root, highlighted, hasLineage, hasColumnDescriptions, isSource: page.kind === "source", pushdownTitle: PUSHDOWN_TITLE[page.kind] })));
   }
-  write("graph.html", wrap("", "Lineage graph", graphT({}), ["assets/graph-data.js", "assets/layout-worker.js", "assets/graph.js"], "graph-page"));
+  write("graph.html", wrap("", "Lineage graph", graphT({}), ["assets/graph-data.js", "assets/layout-worker.js", "assets/graph-keys.js", "assets/graph-picker.js", "assets/graph.js"], "graph-page"));
   write("assets/search-index.js", `window.BP_SEARCH = ${JSON.stringify({ entries: searchEntries(site.pages) })};\n`);
   write("assets/graph-data.js", `window.BP_GRAPH = ${JSON.stringify(graphData(site, layout))};\n`);
-  for (const name of readdirSync(path.join(templates, "assets"))) {
-    copyFileSync(path.join(templates, "assets", name), path.join(tmp, "assets", name));
-    files++;
-  }
-  copyFileSync(path.join(path.dirname(requireCjs.resolve("highlight.js/package.json")), "styles", "github.css"), path.join(tmp, "assets", "highlight.css"));
-  files++;
+  for (const name of readdirSync(path.join(templates, "assets"))) copy(path.join(templates, "assets", name), path.join("assets", name));
+  copy(path.join(path.dirname(requireCjs.resolve("highlight.js/package.json")), "styles", "github.css"), path.join("assets", "highlight.css"));
   // The worker's source as a string: a page opened from file:// cannot start a Worker from a file
   // URL, but can from a Blob.
   const dagreJs = readFileSync(path.join(path.dirname(requireCjs.resolve("@dagrejs/dagre/package.json")), "dist", "dagre.min.js"), "utf8");
@@ -81,7 +89,7 @@ export function renderSite(site: SiteData, layout: GraphLayout, outDir: string):
   rmSync(outDir, { recursive: true, force: true });
   mkdirSync(path.dirname(outDir), { recursive: true });
   renameSync(tmp, outDir);
-  return { files };
+  return { files, pages, bytes };
 }
 
 const PUSHDOWN_TITLE: Record<SitePage["kind"], string> = {

@@ -1,7 +1,10 @@
 // The lineage graph: draws the layout computed at generate time (graph-data.js: window.BP_GRAPH)
 // as SVG. Only the focused subgraph (?focus=<id>&hops=N) is drawn; without a focus, the whole
-// graph when it is small. Pan by dragging, zoom with the wheel, click a node to open its page,
-// ?column=<name> highlights the column's sources (column lineage) upstream of the focus.
+// graph when it was laid out at generate time. Pan by dragging, zoom with the wheel, click a node
+// to open its page, ?column=<name> highlights the column's sources (column lineage) upstream of
+// the focus. Scripts loaded before this one (graph-keys.js: the keyboard, graph-picker.js: a
+// way in when the graph is too big to draw unfocused) register in window.BP_GRAPH_PLUGINS and
+// get the `view` below.
 (function () {
   var G = window.BP_GRAPH;
   var root = document.body.getAttribute("data-root") || "";
@@ -10,7 +13,7 @@
   var status = document.getElementById("graph-status");
   var hopsInput = document.getElementById("hops");
   var NS = "http://www.w3.org/2000/svg";
-  var WHOLE_LIMIT = 1500;
+  var KIND = { sql: "SQL model", ts: "TS model", source: "source" };
   var stats = (window.__bpGraph = { renderMs: 0, maxInteractionMs: 0, interactions: 0, nodes: 0, edges: 0, renders: 0 });
   function timed(f) {
     return function (ev) {
@@ -30,13 +33,21 @@
   G.edges.forEach(function (e, i) { downs[e[0]].push(i); ups[e[1]].push(i); });
 
   var params = new URLSearchParams(location.search);
-  var focus = params.get("focus");
-  var hops = Math.max(0, Number(params.get("hops") || 2) | 0);
-  var column = params.get("column");
-  hopsInput.value = String(hops);
+  var focus, hops, column;
+  function readParams() {
+    params = new URLSearchParams(location.search);
+    focus = params.get("focus");
+    hops = Math.max(0, Number(params.get("hops") || 2) | 0);
+    column = params.get("column");
+    hopsInput.value = String(hops);
+  }
+  readParams();
 
   var tx = 0, ty = 0, k = 1;
-  function apply() { vp.setAttribute("transform", "translate(" + tx + "," + ty + ") scale(" + k + ")"); }
+  function apply() {
+    vp.setAttribute("transform", "translate(" + tx + "," + ty + ") scale(" + k + ")");
+    svg.style.setProperty("--ring", 2 / k + "px");
+  }
 
   function reach(start, steps) {
     var seen = new Set([start]);
@@ -84,9 +95,11 @@
   }
 
   var shown = [];
+  var elements = new Map(); // node index -> its <g> while drawn
   var pos = null; // node index -> [x, y] (global layout, or the worker's for the current subgraph)
   var edgePoints = null; // edge index -> points
   var worker = null, requestId = 0;
+  var drawnHooks = [], tooBigHooks = [];
 
   function render() {
     var t0 = performance.now();
@@ -94,11 +107,15 @@
     var f = focus === null ? undefined : index.get(focus);
     vp.textContent = "";
     shown = [];
+    elements = new Map();
+    document.body.classList.remove("graph-too-big");
     if (focus !== null && f === undefined) { status.textContent = "no node " + focus; return; }
     if (f !== undefined) set = reach(f, hops);
-    else if (G.nodes.length <= WHOLE_LIMIT) set = new Set(G.nodes.map(function (_, i) { return i; }));
+    else if (G.positioned) set = new Set(G.nodes.map(function (_, i) { return i; }));
     else {
-      status.textContent = G.nodes.length + " nodes: too many to draw at once. Open a model's page and follow \"Show in the lineage graph\", or search above.";
+      status.textContent = G.nodes.length + " nodes: too many to lay out at once. Pick a model to focus on.";
+      document.body.classList.add("graph-too-big");
+      tooBigHooks.forEach(function (h) { h(); });
       return;
     }
     var edges = [];
@@ -126,6 +143,10 @@
       stats.renderMs = performance.now() - t0;
       stats.drawMs = performance.now() - t1;
     };
+    worker.onerror = function (ev) {
+      ev.preventDefault();
+      if (id === requestId) status.textContent = "could not lay out " + set.size + " nodes (" + ev.message + "): try fewer hops";
+    };
     worker.postMessage({ id: id, nodes: nodes.map(function (i) { return [i, G.nodes[i][6], G.nodes[i][7]]; }), edges: edges.map(function (ei) { return [G.edges[ei][0], G.edges[ei][1]]; }) });
   }
 
@@ -144,7 +165,7 @@
     set.forEach(function (i) {
       var n = G.nodes[i], c = xy(i);
       var cls = "node " + n[2] + (i === f ? " focus" : "") + (path && path.has(i) ? " on-path" : "");
-      var g = el("g", { class: cls, "data-id": n[0], "data-kind": n[2], transform: "translate(" + (c[0] - n[6] / 2) + "," + (c[1] - n[7] / 2) + ")" });
+      var g = el("g", { class: cls, "data-id": n[0], "data-kind": n[2], transform: "translate(" + (c[0] - n[6] / 2) + "," + (c[1] - n[7] / 2) + ")", tabindex: "-1", role: "link", "aria-label": n[1] + ", " + KIND[n[2]] + ", " + ups[i].length + " upstream, " + downs[i].length + " downstream" + (i === f ? ", focus of the graph" : "") });
       if (path && path.has(i)) g.setAttribute("data-columns", Array.from(path.get(i)).sort().join(","));
       g.appendChild(el("rect", { width: n[6], height: n[7] }));
       var text = el("text", { x: n[6] / 2, y: n[7] / 2 });
@@ -156,14 +177,16 @@
         g.appendChild(note);
       }
       frag.appendChild(g);
+      elements.set(i, g);
       shown.push(i);
     });
     vp.appendChild(frag);
     stats.nodes = shown.length;
     stats.edges = edges.length;
     status.textContent = (f !== undefined ? "focus " + G.nodes[f][1] + ", " + hops + " hops: " : "") + shown.length + " of " + G.nodes.length + " nodes" + (column ? ", column " + column : "");
-    svg.setAttribute("data-rendered", String(++stats.renders));
     fit();
+    drawnHooks.forEach(function (h) { h(f); });
+    svg.setAttribute("data-rendered", String(++stats.renders));
   }
 
   function fit() {
@@ -179,6 +202,24 @@
     tx = pad + ((W - 2 * pad) - (x1 - x0) * k) / 2 - x0 * k;
     ty = pad + ((H - 2 * pad) - (y1 - y0) * k) / 2 - y0 * k;
     apply();
+  }
+
+  /** Zooms by `factor` keeping the screen point (mx, my) (svg coordinates) where it is. */
+  function zoomAt(mx, my, factor) {
+    var nk = Math.min(8, Math.max(0.02, k * factor));
+    tx = mx - (mx - tx) * (nk / k); ty = my - (my - ty) * (nk / k); k = nk;
+  }
+
+  function open(i) { location.href = root + G.nodes[i][3]; }
+
+  /** Focuses the graph on node `id` (as ?focus=id would), as a new history entry. */
+  function focusOn(id) {
+    params.set("focus", id);
+    params.set("hops", String(hops));
+    params.delete("column");
+    history.pushState(null, "", "?" + params.toString());
+    readParams();
+    render();
   }
 
   // pan / zoom / click
@@ -206,16 +247,13 @@
     svg.classList.remove("dragging");
     if (!node) return;
     var i = index.get(node.getAttribute("data-id"));
-    if (i !== undefined) location.href = root + G.nodes[i][3];
+    if (i !== undefined) open(i);
   }));
   svg.addEventListener("pointercancel", function () { drag = null; moved = false; svg.classList.remove("dragging"); });
   svg.addEventListener("wheel", timed(function (ev) {
     ev.preventDefault();
     var r = svg.getBoundingClientRect();
-    var mx = ev.clientX - r.left, my = ev.clientY - r.top;
-    var factor = Math.exp(-ev.deltaY * 0.0015);
-    var nk = Math.min(8, Math.max(0.02, k * factor));
-    tx = mx - (mx - tx) * (nk / k); ty = my - (my - ty) * (nk / k); k = nk;
+    zoomAt(ev.clientX - r.left, ev.clientY - r.top, Math.exp(-ev.deltaY * 0.0015));
     schedule();
   }), { passive: false });
   document.getElementById("fit").addEventListener("click", timed(fit));
@@ -225,6 +263,32 @@
     history.replaceState(null, "", "?" + params.toString());
     render();
   }));
+  window.addEventListener("popstate", function () { readParams(); render(); });
   window.addEventListener("resize", fit);
+
+  /** What the plugins see of the graph. */
+  var view = {
+    G: G,
+    svg: svg,
+    index: index,
+    timed: timed,
+    /** Node indexes upstream / downstream of node i (all, drawn or not). */
+    upstream: function (i) { return ups[i].map(function (ei) { return G.edges[ei][0]; }); },
+    downstream: function (i) { return downs[i].map(function (ei) { return G.edges[ei][1]; }); },
+    shown: function () { return shown; },
+    element: function (i) { return elements.get(i) || null; },
+    /** The drawn node's center, in layout units. */
+    center: function (i) { return xy(i); },
+    transform: function () { return { tx: tx, ty: ty, k: k }; },
+    panBy: function (dx, dy) { tx += dx; ty += dy; apply(); },
+    zoomAt: function (mx, my, factor) { zoomAt(mx, my, factor); apply(); },
+    fit: fit,
+    open: open,
+    focusOn: focusOn,
+    /** hook(focusIndex or undefined) after each draw; hook() when the graph is too big to draw unfocused. */
+    onDrawn: function (hook) { drawnHooks.push(hook); },
+    onTooBig: function (hook) { tooBigHooks.push(hook); },
+  };
+  (window.BP_GRAPH_PLUGINS || []).forEach(function (plugin) { plugin(view); });
   render();
 })();
