@@ -9,7 +9,8 @@
  *   they change the rendered SQL) and, per input, the input's key: a model's key, or for a source
  *   the identity of its data (files), not the scan's shared projection, so that another model
  *   reading one more column of the same source does not invalidate this one;
- * - TS model: its file's text, the project's helper modules under models/ (it may import them),
+ * - TS model: its file's tokens without comments, whitespace and the values of description and
+ *   memory settings (ts/code-identity.ts), the project's helper modules under models/ (it may import them),
  *   its declared output columns, packages (name -> range), and per input its param, columns,
  *   filter and the input's key;
  * - materialize: the model's key.
@@ -19,12 +20,14 @@ import { createHash } from "node:crypto";
 import type { PlanNode, ScanNode } from "./plan-types.js";
 
 /** Bump when what a key covers changes, so that older cache entries are never matched. */
-export const CACHE_KEY_VERSION = "bp-cache-key/1";
+export const CACHE_KEY_VERSION = "bp-cache-key/2";
 
 /** What a node's key needs beyond the node itself. */
 export interface KeySources {
   /** SQL models: the parse tree hash (`sqlAstHash`), by model name. */
   readonly sqlAstHash: ReadonlyMap<string, string>;
+  /** TS models: the code identity (`codeIdentity`: tokens without comments and descriptions), by model name. */
+  readonly tsCodeIdentity: ReadonlyMap<string, string>;
   /** sha256 of the non-model files under models/ (TS helpers). */
   readonly helpersHash: string;
 }
@@ -59,15 +62,18 @@ function keyOf(node: Unkeyed<PlanNode>, sources: KeySources, inputKey: (id: stri
       if (ast === undefined) throw new Error(`internal error: no parse tree hash for SQL model ${node.name}`);
       return hash(["sql", ast, node.inputs.map((id) => [id, inputKey(id)])]);
     }
-    case "ts":
+    case "ts": {
+      const code = sources.tsCodeIdentity.get(node.name);
+      if (code === undefined) throw new Error(`internal error: no code identity for TS model ${node.name}`);
       return hash([
         "ts",
-        node.codeHash,
+        code,
         sources.helpersHash,
         node.schema,
         node.packages,
         node.inputs.map((i) => [i.param, i.from, i.columns, i.filter, inputKey(i.from)]),
       ]);
+    }
     case "materialize":
       return hash(["materialize", node.table, inputKey(node.from)]);
   }

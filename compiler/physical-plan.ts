@@ -136,8 +136,12 @@ export function buildPhysicalPlan(logical: LogicalPlan, bound: ReadonlyMap<strin
   const position = new Map(order.map((id, i) => [id, i]));
   nodes.sort((a, b) => position.get(a.id)! - position.get(b.id)!);
   const sqlAstHash = new Map<string, string>();
-  for (const m of logical.models.values()) if (m.kind === "sql") sqlAstHash.set(m.name, m.astHash);
-  const keyed = withCacheKeys(nodes, { sqlAstHash, helpersHash: meta.helpersHash });
+  const tsCodeIdentity = new Map<string, string>();
+  for (const m of logical.models.values()) {
+    if (m.kind === "sql") sqlAstHash.set(m.name, m.astHash);
+    else tsCodeIdentity.set(m.name, m.settings.codeIdentity);
+  }
+  const keyed = withCacheKeys(nodes, { sqlAstHash, tsCodeIdentity, helpersHash: meta.helpersHash });
   edges.sort((a, b) => compareText(a.from, b.from) || compareText(a.to, b.to) || compareText(a.param ?? "", b.param ?? ""));
 
   return {

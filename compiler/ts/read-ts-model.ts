@@ -10,6 +10,7 @@ import { extractSettings, LITERAL_HINT, type Extraction, type InputCall } from "
 import { DEFAULT_MEMORY_MB } from "./settings-schema.js";
 import { nodeAt, pathKey, place, snippet, unwrap, type LineColumn, type SettingPath, type SourceContext } from "./source.js";
 import { validateSettings } from "./validate.js";
+import { codeIdentity } from "./code-identity.js";
 
 export { parseMemoryMb, MODEL_KEYS, INPUT_OPTION_KEYS, DEFAULT_MEMORY_MB } from "./settings-schema.js";
 
@@ -47,6 +48,11 @@ export interface TsModelSettings {
   columnDocs: { column: string; description: string; at: LineColumn }[];
   /** Default {}. */
   packages: Record<string, string>;
+  /**
+   * sha256 of the file's tokens without comments, whitespace and the settings other than `run`
+   * (code-identity.ts): the code part of the model's cache key.
+   */
+  codeIdentity: string;
   /** Where `model(...)` is called. */
   at: LineColumn;
 }
@@ -97,7 +103,7 @@ export function readTsModel(file: string, text: string): ReadTsModelResult {
   const valid = validateSettings(ex, ctx);
   if (!valid.ok) diagnostics.push(...valid.diagnostics);
   const usable = valid.ok ? { root: ex.root, parsed: valid.parsed } : valid.partial;
-  const built = usable ? buildSettings(usable.root, ex, ctx, call, usable.parsed.memory ?? DEFAULT_MEMORY_MB) : null;
+  const built = usable ? buildSettings(usable.root, ex, ctx, call, obj, usable.parsed.memory ?? DEFAULT_MEMORY_MB) : null;
   if (!valid.ok || hasErrors(diagnostics)) return done(null, diagnostics, built);
   return done(built, diagnostics, built);
 }
@@ -136,7 +142,7 @@ function parseDiagnostics(sf: TS.SourceFile): readonly TS.DiagnosticWithLocation
  * Assembles the result from validated values (`validRoot`: the extracted values, or what is left of
  * them once invalid ones are dropped). Reads the extraction for declaration order and locations.
  */
-function buildSettings(validRoot: { [key: string]: unknown }, ex: Extraction, ctx: SourceContext, call: TS.CallExpression, memoryMb: number): TsModelSettings {
+function buildSettings(validRoot: { [key: string]: unknown }, ex: Extraction, ctx: SourceContext, call: TS.CallExpression, settingsObject: TS.ObjectLiteralExpression, memoryMb: number): TsModelSettings {
   const root = validRoot as Record<string, unknown>;
   const locAt = (path: SettingPath, delta = 0): LineColumn => nodeAt(ctx, ex.locations.get(pathKey(path))!.node, delta);
   const valueAt = (path: SettingPath): unknown => path.reduce<unknown>((v, k) => (v !== null && typeof v === "object" ? (v as Record<string, unknown>)[k] : undefined), root);
@@ -183,6 +189,7 @@ function buildSettings(validRoot: { [key: string]: unknown }, ex: Extraction, ct
       return typeof c === "object" && c.description !== undefined ? [{ column: name, description: c.description, at: locAt(["columns", name]) }] : [];
     }),
     packages: Object.fromEntries(keys(["packages"]).map((name) => [name, packages[name]!])),
+    codeIdentity: codeIdentity(ctx.sf, settingsObject),
     at: nodeAt(ctx, call),
   };
 }

@@ -60,6 +60,7 @@ describe("readTsModel: the full example", () => {
       ],
       columnDocs: [{ column: "usd", description: "Amount in US dollars", at: { line: 13, column: 33 } }],
       packages: { "simple-statistics": "^7" },
+      codeIdentity: expect.stringMatching(/^[0-9a-f]{64}$/),
       at: { line: 3, column: 16 },
     });
   });

@@ -64,7 +64,27 @@ describe("cache keys", () => {
     expect(changed(before, await keys({ min_amount: 20 }))).toEqual(DOWNSTREAM_OF_BIG_ORDERS);
   });
 
-  it("change for a TS input's filter (the TS model's file text is its code: any edit of it counts)", async () => {
+  it("of a TS model do not change for comments, whitespace, a description or the memory limit; do for a code edit", async () => {
+    const before = await keys();
+    edit(dir, "models/scored.ts", (t) =>
+      `/** scores */\n${t}`
+        .replace("export default model({", "export default model({\n  description: \"orders scored\", // added\n  memory:   \"2GB\",")
+        .replace('score: "DOUBLE"', 'score: { type: "DOUBLE", description: "twice the amount" }')
+        .replace("amount.map((a) => a * 2)", "amount.map( (a) =>   a * 2 /* doubled */ )"),
+    );
+    const edited = await keys();
+    expect(changed(before, edited)).toEqual([]);
+    edit(dir, "models/scored.ts", (t) => t.replace("a * 2", "a * 3"));
+    const code = await keys();
+    expect(changed(edited, code)).toEqual(["materialize:score_stats", "model:score_stats", "model:scored"]);
+    // whitespace inside a string literal is code
+    edit(dir, "models/scored.ts", (t) => t.replace("export default", "const label = `x ${1}  y`;\nexport default"));
+    const withLabel = await keys();
+    edit(dir, "models/scored.ts", (t) => t.replace("`x ${1}  y`", "`x ${1} y`"));
+    expect(changed(withLabel, await keys())).toEqual(["materialize:score_stats", "model:score_stats", "model:scored"]);
+  });
+
+  it("change for a TS input's filter", async () => {
     const before = await keys();
     edit(dir, "models/scored.ts", (t) => t.replace('filter: "amount < 500"', 'filter: "amount < 400"'));
     expect(changed(before, await keys())).toEqual(["materialize:score_stats", "model:score_stats", "model:scored"]);
@@ -81,12 +101,9 @@ describe("cache keys", () => {
 
   it("change for a helper module TS models may import", async () => {
     const before = await keys();
-    edit(dir, "models/scored.ts", (t) => `// touch\n${t}`);
-    const mid = await keys();
-    expect(changed(before, mid)).toEqual(["materialize:score_stats", "model:score_stats", "model:scored"]);
     const { writeFileSync } = await import("node:fs");
     writeFileSync(`${dir}/models/_helpers.ts`, "export const factor = 2;\n");
-    expect(changed(mid, await keys())).toEqual(["materialize:score_stats", "model:score_stats", "model:scored"]);
+    expect(changed(before, await keys())).toEqual(["materialize:score_stats", "model:score_stats", "model:scored"]);
   });
 
   it("of a model do not change when another model reads more columns of the same source (only the scan's key does)", async () => {
