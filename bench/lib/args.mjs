@@ -1,5 +1,5 @@
 // Command-line options of `npm run bench`.
-export const CASE_NAMES = ["sql-pipeline", "build-overhead", "duckdb-to-child", "child-read", "fanout-memory", "compile", "watch", "mixed-pipeline", "output-cache", "s3-scan-cache", "package-env"];
+export const CASE_NAMES = ["sql-pipeline", "build-overhead", "duckdb-to-child", "child-read", "fanout-memory", "compile", "docs", "watch", "mixed-pipeline", "output-cache", "s3-scan-cache", "package-env"];
 
 /** Rows of the pipeline cases' extra size under --big. */
 export const BIG_ROWS = 100_000_000;

@@ -9,7 +9,8 @@ import { compileProject } from "../../compiler/compile-project.js";
 import type { Diagnostic } from "../../compiler/diagnostics.js";
 import type { VarValue } from "../../compiler/vars.js";
 import type { Lake } from "../../runtime/lake/lake.js";
-import { layoutGraph } from "./layout.js";
+import { CACHE_DIR } from "../../compiler/project-cache.js";
+import { LAYOUT_CACHE_FILE, layoutGraph } from "./layout.js";
 import { renderSite } from "./render.js";
 import { buildSiteData, type CatalogView, type SiteData } from "./site-data.js";
 
@@ -68,7 +69,7 @@ export async function generateDocs(opts: GenerateOptions): Promise<GenerateResul
   const history = await opts.lake.log(plan.project.branch, { limit: HISTORY_LIMIT }).catch(() => []);
   const catalog: CatalogView = { head: history[0] ?? null, history };
   const site = buildSiteData(plan, compiled.files, catalog);
-  const layout = layoutGraph(site);
+  const layout = layoutGraph(site, { cacheFile: path.join(path.resolve(opts.projectDir), CACHE_DIR, LAYOUT_CACHE_FILE) });
   const t2 = performance.now();
   const { files, pages, bytes } = renderSite(site, layout, outDir);
   const t3 = performance.now();

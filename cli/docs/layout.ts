@@ -15,8 +15,11 @@
  *     0.1 s, building the layer graphs 5 s even without crossing reduction.
  *   - in a Chromium Web Worker, the same options: 3,000 nodes 4.4-7.3 s, 4,000 9.5 s, and at 5,000
  *     dagre throws "Maximum call stack size exceeded" (a worker's stack is smaller than Node's).
- * So the whole graph is not drawn above the limit.
+ * So the whole graph is not drawn above the limit. Below it, the layout is kept in the project's
+ * .bp/cache/ keyed by the graph's shape (node ids and sizes, edges, dagre's version and options): a
+ * regenerate after an edit that does not change the DAG (`bp docs serve --watch`) reuses it.
  */
+import { packageVersion, readEntry, sha256, writeEntry } from "../../compiler/project-cache.js";
 import { requireCjs } from "../../compiler/require-cjs.js";
 import type { SiteData } from "./site-data.js";
 
@@ -66,8 +69,38 @@ interface Dagre {
   layout(g: DagreGraph, opts?: object): void;
 }
 
-export function layoutGraph(site: SiteData, limit = FULL_LAYOUT_LIMIT): GraphLayout {
-  const width = (name: string) => Math.max(80, 24 + name.length * CHAR_W);
+/** The project cache file of the last layout (`.bp/cache/<this>`). */
+export const LAYOUT_CACHE_FILE = "docs-layout.json";
+
+const GRAPH_OPTIONS = { rankdir: "LR", nodesep: 14, ranksep: 70, marginx: 20, marginy: 20 };
+const width = (name: string) => Math.max(80, 24 + name.length * CHAR_W);
+
+/** `cacheFile`: where the last layout is kept (none: always lay out). */
+export function layoutGraph(site: SiteData, options: { limit?: number; cacheFile?: string } = {}): GraphLayout {
+  const limit = options.limit ?? FULL_LAYOUT_LIMIT;
+  if (site.pages.length > limit || options.cacheFile === undefined) return computeLayout(site, limit);
+  const shape = JSON.stringify([
+    `@dagrejs/dagre ${packageVersion("@dagrejs/dagre")}`,
+    GRAPH_OPTIONS,
+    NODE_H,
+    CHAR_W,
+    site.pages.map((p) => [p.id, p.name, p.kind, p.href]),
+    site.edges.map((e) => [e.from, e.to]),
+  ]);
+  const key = sha256(shape);
+  const kept = readEntry(options.cacheFile, key, isLayout);
+  if (kept) return kept;
+  const layout = computeLayout(site, limit);
+  writeEntry(options.cacheFile, key, layout);
+  return layout;
+}
+
+function isLayout(value: unknown): value is GraphLayout {
+  const v = value as Partial<GraphLayout> | null;
+  return typeof v === "object" && v !== null && v.positioned === true && Array.isArray(v.nodes) && Array.isArray(v.edges);
+}
+
+function computeLayout(site: SiteData, limit: number): GraphLayout {
   if (site.pages.length > limit) {
     return {
       positioned: false,
@@ -79,7 +112,7 @@ export function layoutGraph(site: SiteData, limit = FULL_LAYOUT_LIMIT): GraphLay
   }
   const dagre = requireCjs("@dagrejs/dagre") as Dagre;
   const g = new dagre.graphlib.Graph();
-  g.setGraph({ rankdir: "LR", nodesep: 14, ranksep: 70, marginx: 20, marginy: 20 });
+  g.setGraph({ ...GRAPH_OPTIONS });
   g.setDefaultEdgeLabel(() => ({}));
   for (const p of site.pages) g.setNode(p.id, { width: width(p.name), height: NODE_H });
   for (const e of site.edges) g.setEdge(e.from, e.to);

@@ -25,6 +25,8 @@ const FIGURES: [string, string, number][] = [
   ["fanout-memory/mapping", "MiB", 1],
   ["fanout-memory/read", "MiB", 1],
   ["compile", "s", 2],
+  ["docs", "s", 2],
+  ["docs/regenerate", "s", 2],
   ["watch", "s", 1],
   ["mixed-pipeline", "s", 1],
   ["mixed-pipeline/edges", "s", 1],
