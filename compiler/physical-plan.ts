@@ -73,7 +73,8 @@ export function buildPhysicalPlan(logical: LogicalPlan, bound: ReadonlyMap<strin
       files: entry.files.map((f) => f.path),
       schema,
       description: meta.docs?.sources.get(table)?.description ?? null,
-      columnDescriptions: onlyColumnsOf(schema, meta.docs?.sources.get(table)?.columns),
+      // every described column of the table (docs show the whole table), not only the projected ones
+      columnDescriptions: meta.docs?.sources.get(table)?.columns ?? {},
     };
     nodes.push(scan);
   }
@@ -169,12 +170,6 @@ function lineageOf(model: LogicalSqlModel, m: BoundModel, logical: LogicalPlan, 
     const schema = r.kind === "source" ? logical.sources[r.name]?.schema : bound.get(r.name)?.schema;
     return schema ? { table: r.name, columns: schema.map((c) => c.name) } : undefined;
   });
-}
-
-/** The descriptions of the columns a scan reads, in its schema order. */
-function onlyColumnsOf(schema: readonly { name: string }[], described: Readonly<Record<string, string>> | undefined): Record<string, string> {
-  if (described === undefined) return {};
-  return Object.fromEntries(schema.flatMap((c) => (described[c.name] === undefined ? [] : [[c.name, described[c.name]!]])));
 }
 
 function tsEdgeTransport(read: InputRead, kindOf: ReadonlyMap<string, "sql" | "ts">): Transport {

@@ -46,7 +46,7 @@ export interface ScanNode {
   readonly schema: readonly ColumnSchema[];
   /** bp_project.yml's `sources: { <table>: { description } }`, or null. */
   readonly description: string | null;
-  /** Descriptions of scanned columns from bp_project.yml's `sources:` (column -> text, schema order). */
+  /** Descriptions of the table's columns from bp_project.yml's `sources:` (column -> text, table order), scanned or not. */
   readonly columnDescriptions: Readonly<Record<string, string>>;
 }
 

@@ -68,7 +68,8 @@ export async function generateDocs(opts: GenerateOptions): Promise<GenerateResul
   const plan = compiled.plan;
   const history = await opts.lake.log(plan.project.branch, { limit: HISTORY_LIMIT }).catch(() => []);
   const catalog: CatalogView = { head: history[0] ?? null, history };
-  const site = buildSiteData(plan, compiled.files, catalog);
+  const unreadDocs = new Map((compiled.config?.sources ?? []).map((d) => [d.table.toLowerCase(), { description: d.description, columns: Object.fromEntries(d.columns.map((c) => [c.column.toLowerCase(), c.description])) }]));
+  const site = buildSiteData(plan, compiled.files, catalog, unreadDocs);
   const layout = layoutGraph(site, { cacheFile: path.join(path.resolve(opts.projectDir), CACHE_DIR, LAYOUT_CACHE_FILE) });
   const t2 = performance.now();
   const { files, pages, bytes } = renderSite(site, layout, outDir);

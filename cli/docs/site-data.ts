@@ -17,6 +17,8 @@ export interface SiteColumn {
   readonly type: string;
   /** From the plan's columnDescriptions, or null. */
   readonly description: string | null;
+  /** Sources: whether a model reads the column (it is in the scan's projection); null for models. */
+  readonly scanned: boolean | null;
   /** From the plan's columnLineage (plan version 4) when present, else null. */
   readonly sources: readonly ColumnSource[] | null;
 }
@@ -89,7 +91,14 @@ function fileName(name: string): string {
 type PageNode = ScanNode | SqlNode | TsNode;
 const isPageNode = (n: PlanNode): n is PageNode => n.kind === "scan" || n.kind === "sql" || n.kind === "ts";
 
-export function buildSiteData(plan: Plan, files: ReadonlyMap<string, string>, catalog: CatalogView): SiteData {
+/** bp_project.yml's `sources:` descriptions by table and column name in lowercase, for the lake's tables no model reads (not in the plan). */
+export type UnreadSourceDocs = ReadonlyMap<string, { readonly description: string | null; readonly columns: Readonly<Record<string, string>> }>;
+
+/**
+ * `sourceDocs` (by table name, lowercase): descriptions of sources, used for tables of the catalog
+ * that no model reads (they have a page too, without edges).
+ */
+export function buildSiteData(plan: Plan, files: ReadonlyMap<string, string>, catalog: CatalogView, sourceDocs: UnreadSourceDocs = new Map()): SiteData {
   const pageNodes = plan.nodes.filter(isPageNode);
   const ids = new Set(pageNodes.map((n) => n.id));
   const edges = plan.edges.filter((e) => ids.has(e.from) && ids.has(e.to)).map((e) => ({ from: e.from, to: e.to }));
@@ -114,19 +123,24 @@ export function buildSiteData(plan: Plan, files: ReadonlyMap<string, string>, ca
   const pages = pageNodes.map((node): SitePage => {
     const common = { id: node.id, href: pageHref(node.id), upstream: (up.get(node.id) ?? []).map(link), downstream: (down.get(node.id) ?? []).map(link) };
     switch (node.kind) {
-      case "scan":
+      case "scan": {
+        // the whole table (the catalog's schema at the head), each column marked read or not;
+        // a source pinned to another ref: the scanned columns only
+        const scanned = new Set(node.columns);
+        const table = node.ref === null ? catalog.head?.tables[node.table]?.schema ?? node.schema : node.schema;
         return {
           ...common, kind: "source", name: node.table, description: node.description, file: null, materialized: true, code: null, language: null,
-          columns: node.schema.map((c) => ({ ...c, description: node.columnDescriptions[c.name] ?? null, sources: null })),
+          columns: table.map((c) => ({ name: c.name, type: c.type, description: node.columnDescriptions[c.name] ?? null, scanned: scanned.has(c.name), sources: null })),
           pushdown: [{ table: node.table, columns: node.columns, filter: node.filter }],
           memoryMb: null, packages: [], table: stats(node.table),
         };
+      }
       case "sql": {
         const lineage = node.columnLineage;
         return {
           ...common, kind: "sql", name: node.name, description: node.description, file: node.at.file, materialized: node.materialize,
           code: node.sql, language: "sql",
-          columns: node.schema?.map((c) => ({ ...c, description: node.columnDescriptions[c.name] ?? null, sources: lineageOf(lineage, c, byTable) })) ?? null,
+          columns: node.schema?.map((c) => ({ ...c, description: node.columnDescriptions[c.name] ?? null, scanned: null, sources: lineageOf(lineage, c, byTable) })) ?? null,
           pushdown: node.inputs.map((i) => byId.get(i)).filter((n): n is ScanNode => n?.kind === "scan").map((s) => ({ table: s.table, columns: s.columns, filter: s.filter })),
           memoryMb: null, packages: [], table: node.materialize ? stats(node.name) : null,
         };
@@ -135,14 +149,32 @@ export function buildSiteData(plan: Plan, files: ReadonlyMap<string, string>, ca
         return {
           ...common, kind: "ts", name: node.name, description: node.description, file: node.at.file, materialized: node.materialize,
           code: files.get(node.at.file) ?? null, language: "typescript",
-          columns: node.schema?.map((c) => ({ ...c, description: node.columnDescriptions[c.name] ?? null, sources: null })) ?? null,
+          columns: node.schema?.map((c) => ({ ...c, description: node.columnDescriptions[c.name] ?? null, scanned: null, sources: null })) ?? null,
           pushdown: node.inputs.map((i) => ({ table: i.table, columns: i.columns, filter: i.filter })),
           memoryMb: node.memoryMb, packages: Object.entries(node.packages).map(([name, range]) => ({ name, range })),
           table: node.materialize ? stats(node.name) : null,
         };
     }
   });
+  pages.push(...unreadSourcePages(plan, catalog, sourceDocs, stats));
   return { project: { name: plan.project.name, branch: plan.project.branch, commit: catalog.head?.id ?? null }, pages, edges };
+}
+
+/** The catalog's tables that no model reads and no model of the project produces, as source pages without edges. */
+function unreadSourcePages(plan: Plan, catalog: CatalogView, sourceDocs: UnreadSourceDocs, stats: (table: string) => SiteTableStats | null): SitePage[] {
+  const inPlan = new Set(plan.nodes.flatMap((n) => (n.kind === "scan" ? [n.table] : n.kind === "sql" || n.kind === "ts" ? [n.name] : [])).map((t) => t.toLowerCase()));
+  return Object.entries(catalog.head?.tables ?? {})
+    .filter(([table]) => !inPlan.has(table.toLowerCase()))
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([table, entry]): SitePage => {
+      const id = `scan:${table}`;
+      const docs = sourceDocs.get(table.toLowerCase());
+      return {
+        id, kind: "source", name: table, href: pageHref(id), description: docs?.description ?? null, file: null, materialized: true, code: null, language: null,
+        columns: entry.schema.map((c) => ({ name: c.name, type: c.type, description: docs?.columns[c.name.toLowerCase()] ?? null, scanned: false, sources: null })),
+        upstream: [], downstream: [], pushdown: [], memoryMb: null, packages: [], table: stats(table),
+      };
+    });
 }
 
 /** A column's sources from `columnLineage` (plan v4): `[{ column, from: [{ table, column }] }]`. */

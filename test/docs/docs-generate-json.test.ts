@@ -49,7 +49,7 @@ describe("bp docs generate --json", () => {
     expect(out).toEqual({
       ok: true,
       outDir: site,
-      counts: { models: 2, sources: 1, pages: 5, columns: 6 }, // pages: 3 + index + graph; columns: 2 + 2 + the 2 the scan of orders reads
+      counts: { models: 2, sources: 1, pages: 5, columns: 7 }, // pages: 3 + index + graph; columns: 2 + 2 + the 3 of the orders table (its page lists read and unread ones)
       files,
       bytes,
       graph: { layout: "generate-time", nodes: 3, edges: 2 },

@@ -17,7 +17,7 @@ sources:
     description: One row per order
     columns:
       AMOUNT: Order amount in euros
-      note: Free text (not read by any model, so not in the scan)
+      note: Free text (not read by any model)
 `;
 
 const SPEND = `-- bp: description = Spend per client
@@ -67,9 +67,10 @@ describe("column descriptions in the plan", () => {
 
     const scan = node<ScanNode>(plan, "scan:orders");
     expect(scan.description).toBe("One row per order");
-    // `note` is described but not scanned; `AMOUNT` is matched case-insensitively to `amount`
+    // every described column of the table, scanned (`amount`, written `AMOUNT`: matched
+    // case-insensitively) or not (`note`), in the table's order
     expect(scan.columns).toEqual(["client", "amount"]);
-    expect(scan.columnDescriptions).toEqual({ amount: "Order amount in euros" });
+    expect(scan.columnDescriptions).toEqual({ amount: "Order amount in euros", note: "Free text (not read by any model)" });
   });
 
   it("do not change any cache key", async () => {
