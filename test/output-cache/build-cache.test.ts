@@ -146,7 +146,7 @@ describe("output cache", () => {
   });
 
   it("a damaged entry is a miss, not a wrong result", async () => {
-    edit(dir, "models/scored.ts", (t) => `// v2\n${t}`);
+    edit(dir, "models/scored.ts", (t) => `const version = 2; // a code edit (a comment alone keeps the key)\n${t}`);
     expect(ran(await build())).toContain("model:scored");
     const cache = new OutputCache(path.join(dir, ".bp", "cache", "outputs"));
     const arrow = cache.list().find((e) => e.meta.format === "arrow")!;
