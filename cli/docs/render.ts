@@ -39,6 +39,10 @@ export function renderSite(site: SiteData, layout: GraphLayout, outDir: string):
 
   const tmp = `${outDir}.tmp-${process.pid}`;
   rmSync(tmp, { recursive: true, force: true });
+  // The site's own folder is made without `recursive`: where it cannot be made (e.g. under /proc),
+  // Node's recursive mkdir spins forever instead of failing.
+  mkdirSync(path.dirname(tmp), { recursive: true });
+  mkdirSync(tmp);
   let files = 0;
   let pages = 0;
   let bytes = 0;

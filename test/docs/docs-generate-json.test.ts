@@ -81,5 +81,12 @@ describe("bp docs generate --json", () => {
     expect(blocked.code).toBe(1);
     expect(JSON.parse(blocked.stdout)).toMatchObject({ ok: false, code: "ENOTDIR", error: expect.stringContaining("cannot write the site") });
     expect(blocked.stderr).not.toMatch(/internal error/);
+
+    // a folder the OS will not make (procfs): an error, not Node's recursive mkdir spinning forever
+    if (existsSync("/proc/self")) {
+      const proc = await bp(["docs", "generate", "-p", dir, "-o", "/proc/bp-docs-site", "--json"]);
+      expect(proc.code).toBe(1);
+      expect(JSON.parse(proc.stdout)).toMatchObject({ ok: false, code: "ENOENT", error: expect.stringContaining("cannot write the site to /proc/bp-docs-site") });
+    }
   });
 });
