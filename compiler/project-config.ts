@@ -187,7 +187,10 @@ export function parseProjectConfig(text: string): ProjectConfigResult {
       });
     }
     const node = doc.getIn(issue.path, true);
-    const offset = isNode(node) && node.range ? node.range[0] : 0;
+    // a bad source name is reported at the name (the key), not at its settings
+    const atKey = issue.path[0] === "sources" && issue.path.length === 2 && issue.code === "invalid_string";
+    const keyOffset = atKey ? findKeyNode(doc, ["sources"], String(issue.path[1])) : undefined;
+    const offset = keyOffset ?? (isNode(node) && node.range ? node.range[0] : 0);
     const where = issue.path.length ? issue.path.join(".") : "bp_project.yml";
     const message = issue.code === "invalid_type" && issue.received === "undefined" ? `missing required setting "${where}"` : `${where}: ${issue.message}`;
     return [diagnostic("BP0001", message, at(offset), hintFor(issue.path))];
