@@ -41,8 +41,7 @@ export function renderSite(site: SiteData, layout: GraphLayout, outDir: string):
   rmSync(tmp, { recursive: true, force: true });
   // The site's own folder is made without `recursive`: where it cannot be made (e.g. under /proc),
   // Node's recursive mkdir spins forever instead of failing.
-  mkdirSync(path.dirname(tmp), { recursive: true });
-  mkdirSync(tmp);
+  makeSiteFolder(tmp);
   let files = 0;
   let pages = 0;
   let bytes = 0;
@@ -145,4 +144,15 @@ function graphData(site: SiteData, layout: GraphLayout): object {
     tables,
     lineage,
   };
+}
+
+/** `dir` made, its parents too if missing; a file in the way is ENOTDIR on every Node version. */
+function makeSiteFolder(dir: string): void {
+  try {
+    mkdirSync(dir);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
+    mkdirSync(path.dirname(dir), { recursive: true });
+    mkdirSync(dir);
+  }
 }
