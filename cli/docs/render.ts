@@ -79,7 +79,7 @@ export function renderSite(site: SiteData, layout: GraphLayout, outDir: string):
     const hasColumnDescriptions = page.columns?.some((c) => c.description !== null) ?? false;
     write(page.href, wrap(root, page.name, pageT({ ...page, root, highlighted, hasLineage, hasColumnDescriptions, isSource: page.kind === "source", pushdownTitle: PUSHDOWN_TITLE[page.kind] })));
   }
-  write("graph.html", wrap("", "Lineage graph", graphT({}), ["assets/graph-data.js", "assets/layout-worker.js", "assets/graph-keys.js", "assets/graph-picker.js", "assets/graph.js"], "graph-page"));
+  write("graph.html", wrap("", "Lineage graph", graphT({}), ["assets/graph-data.js", "assets/layout-worker.js", "assets/graph-keys.js", "assets/graph-picker.js", "assets/graph-whole.js", "assets/graph.js"], "graph-page"));
   write("assets/search-index.js", `window.BP_SEARCH = ${JSON.stringify({ entries: searchEntries(site.pages) })};\n`);
   write("assets/graph-data.js", `window.BP_GRAPH = ${JSON.stringify(graphData(site, layout))};\n`);
   for (const name of readdirSync(path.join(templates, "assets"))) copy(path.join(templates, "assets", name), path.join("assets", name));
@@ -89,6 +89,13 @@ export function renderSite(site: SiteData, layout: GraphLayout, outDir: string):
   const dagreJs = readFileSync(path.join(path.dirname(requireCjs.resolve("@dagrejs/dagre/package.json")), "dist", "dagre.min.js"), "utf8");
   const workerJs = readFileSync(path.join(templates, "worker", "layout-worker.js"), "utf8");
   write("assets/layout-worker.js", `window.BP_LAYOUT_WORKER_SRC = ${JSON.stringify(`${dagreJs}\n${workerJs}`)};\n`);
+  // Above the limit, the whole graph on request: ELK (elkjs, ~1.6 MB) + templates/docs/worker/elk-worker.js,
+  // as a string too, loaded by graph-whole.js only when its button is clicked.
+  if (!layout.positioned) {
+    const elkJs = readFileSync(path.join(path.dirname(requireCjs.resolve("elkjs/package.json")), "lib", "elk.bundled.js"), "utf8");
+    const elkWorkerJs = readFileSync(path.join(templates, "worker", "elk-worker.js"), "utf8");
+    write("assets/elk-layout.js", `window.BP_ELK_WORKER_SRC = ${JSON.stringify(`${elkJs}\n${elkWorkerJs}`)};\n`);
+  }
   rmSync(outDir, { recursive: true, force: true });
   mkdirSync(path.dirname(outDir), { recursive: true });
   renameSync(tmp, outDir);

@@ -59,6 +59,7 @@ describe("bp docs generate --json", () => {
     expect(out.ms.total).toBeGreaterThanOrEqual(out.ms.compile + out.ms.layout + out.ms.render - 2); // each rounded
     expect(r.stderr).toMatch(/^wrote 5 pages \(\d+ files, [\d.]+ KiB\) to /m); // the human line moved to stderr
     expect(existsSync(path.join(site, "models", "totals.html"))).toBe(true);
+    expect(existsSync(path.join(site, "assets", "elk-layout.js"))).toBe(false); // ELK (1.6 MB) only above the layout limit
   });
 
   it("a project that does not compile: ok false, the diagnostics, exit 1, nothing written", async () => {

@@ -1,10 +1,12 @@
 // The lineage graph: draws the layout computed at generate time (graph-data.js: window.BP_GRAPH)
 // as SVG. Only the focused subgraph (?focus=<id>&hops=N) is drawn; without a focus, the whole
-// graph when it was laid out at generate time. Pan by dragging, zoom with the wheel, click a node
-// to open its page, ?column=<name> highlights the column's sources (column lineage) upstream of
-// the focus. Scripts loaded before this one (graph-keys.js: the keyboard, graph-picker.js: a
-// way in when the graph is too big to draw unfocused) register in window.BP_GRAPH_PLUGINS and
-// get the `view` below.
+// graph when it was laid out at generate time (above the limit, on request: graph-whole.js lays
+// it out with ELK in a worker, `view.drawWhole` draws it in chunks). Pan by dragging, zoom with
+// the wheel, click a node to open its page, ?column=<name> highlights the column's sources
+// (column lineage) upstream of the focus. Scripts loaded before this one (graph-keys.js: the
+// keyboard, graph-picker.js: a way in when the graph is too big to draw unfocused,
+// graph-whole.js: the whole graph anyway) register in window.BP_GRAPH_PLUGINS and get the `view`
+// below.
 (function () {
   var G = window.BP_GRAPH;
   var root = document.body.getAttribute("data-root") || "";
@@ -43,9 +45,12 @@
   }
   readParams();
 
-  var tx = 0, ty = 0, k = 1;
+  var tx = 0, ty = 0, k = 1, FAR = 0.4;
   function apply() {
     vp.setAttribute("transform", "translate(" + tx + "," + ty + ") scale(" + k + ")");
+    // Labels smaller than ~5 px are unreadable, and at thousands of nodes painting them is most of
+    // a frame's cost (5,000 nodes: ~200 ms per pan / zoom frame with them, ~70 ms without).
+    svg.classList.toggle("far", k < FAR);
     svg.style.setProperty("--ring", 2 / k + "px");
   }
 
@@ -100,9 +105,11 @@
   var edgePoints = null; // edge index -> points
   var worker = null, requestId = 0;
   var drawnHooks = [], tooBigHooks = [];
+  var drawGen = 0; // bumped by each render / drawWhole: a chunked draw in progress stops
 
   function render() {
     var t0 = performance.now();
+    drawGen++;
     var set;
     var f = focus === null ? undefined : index.get(focus);
     vp.textContent = "";
@@ -152,41 +159,83 @@
 
   function xy(i) { return pos ? pos.get(i) : [G.nodes[i][4], G.nodes[i][5]]; }
 
+  function edgeEl(ei, path) {
+    var e = G.edges[ei];
+    var p = edgePoints ? edgePoints.get(ei) : e[2], d = "M" + p[0] + "," + p[1];
+    for (var i = 2; i < p.length; i += 2) d += "L" + p[i] + "," + p[i + 1];
+    var on = path && path.has(e[0]) && path.has(e[1]);
+    return el("path", { d: d, class: on ? "edge on-path" : "edge", "data-from": G.nodes[e[0]][0], "data-to": G.nodes[e[1]][0] });
+  }
+
+  function nodeEl(i, f, path) {
+    var n = G.nodes[i], c = xy(i);
+    var cls = "node " + n[2] + (i === f ? " focus" : "") + (path && path.has(i) ? " on-path" : "");
+    var g = el("g", { class: cls, "data-id": n[0], "data-kind": n[2], transform: "translate(" + (c[0] - n[6] / 2) + "," + (c[1] - n[7] / 2) + ")", tabindex: "-1", role: "link", "aria-label": n[1] + ", " + KIND[n[2]] + ", " + ups[i].length + " upstream, " + downs[i].length + " downstream" + (i === f ? ", focus of the graph" : "") });
+    if (path && path.has(i)) g.setAttribute("data-columns", Array.from(path.get(i)).sort().join(","));
+    g.appendChild(el("rect", { width: n[6], height: n[7] }));
+    var text = el("text", { x: n[6] / 2, y: n[7] / 2 });
+    text.textContent = n[1];
+    g.appendChild(text);
+    if (path && path.has(i)) {
+      var note = el("text", { class: "colnote", x: n[6] / 2, y: n[7] + 11 });
+      note.textContent = Array.from(path.get(i)).sort().join(", ");
+      g.appendChild(note);
+    }
+    elements.set(i, g);
+    shown.push(i);
+    return g;
+  }
+
   function draw(set, edges, f) {
     var path = f !== undefined && column ? columnPath(f, column) : null;
     var frag = document.createDocumentFragment();
-    edges.forEach(function (ei) {
-      var e = G.edges[ei];
-      var p = edgePoints ? edgePoints.get(ei) : e[2], d = "M" + p[0] + "," + p[1];
-      for (var i = 2; i < p.length; i += 2) d += "L" + p[i] + "," + p[i + 1];
-      var on = path && path.has(e[0]) && path.has(e[1]);
-      frag.appendChild(el("path", { d: d, class: on ? "edge on-path" : "edge", "data-from": G.nodes[e[0]][0], "data-to": G.nodes[e[1]][0] }));
-    });
-    set.forEach(function (i) {
-      var n = G.nodes[i], c = xy(i);
-      var cls = "node " + n[2] + (i === f ? " focus" : "") + (path && path.has(i) ? " on-path" : "");
-      var g = el("g", { class: cls, "data-id": n[0], "data-kind": n[2], transform: "translate(" + (c[0] - n[6] / 2) + "," + (c[1] - n[7] / 2) + ")", tabindex: "-1", role: "link", "aria-label": n[1] + ", " + KIND[n[2]] + ", " + ups[i].length + " upstream, " + downs[i].length + " downstream" + (i === f ? ", focus of the graph" : "") });
-      if (path && path.has(i)) g.setAttribute("data-columns", Array.from(path.get(i)).sort().join(","));
-      g.appendChild(el("rect", { width: n[6], height: n[7] }));
-      var text = el("text", { x: n[6] / 2, y: n[7] / 2 });
-      text.textContent = n[1];
-      g.appendChild(text);
-      if (path && path.has(i)) {
-        var note = el("text", { class: "colnote", x: n[6] / 2, y: n[7] + 11 });
-        note.textContent = Array.from(path.get(i)).sort().join(", ");
-        g.appendChild(note);
-      }
-      frag.appendChild(g);
-      elements.set(i, g);
-      shown.push(i);
-    });
+    edges.forEach(function (ei) { frag.appendChild(edgeEl(ei, path)); });
+    set.forEach(function (i) { frag.appendChild(nodeEl(i, f, path)); });
     vp.appendChild(frag);
+    drawn(edges.length, f);
+  }
+
+  function drawn(edgeCount, f) {
     stats.nodes = shown.length;
-    stats.edges = edges.length;
+    stats.edges = edgeCount;
     status.textContent = (f !== undefined ? "focus " + G.nodes[f][1] + ", " + hops + " hops: " : "") + shown.length + " of " + G.nodes.length + " nodes" + (column ? ", column " + column : "");
     fit();
     drawnHooks.forEach(function (h) { h(f); });
     svg.setAttribute("data-rendered", String(++stats.renders));
+  }
+
+  /**
+   * Draws every node from a layout made on the page (pos: [x, y] by node index, points by edge
+   * index), `chunk` elements per animation frame so that no task blocks the page for long: edges
+   * first, then nodes (on top). progress(done, total) after each frame; done() once drawn.
+   */
+  function drawWhole(posByIndex, pointsByEdge, chunk, progress, done) {
+    var gen = ++drawGen;
+    vp.textContent = "";
+    shown = [];
+    elements = new Map();
+    document.body.classList.remove("graph-too-big");
+    pos = new Map();
+    posByIndex.forEach(function (c, i) { pos.set(i, c); });
+    edgePoints = new Map();
+    pointsByEdge.forEach(function (p, ei) { edgePoints.set(ei, p); });
+    shown = G.nodes.map(function (_, i) { return i; });
+    fit(); // on the whole layout, from the first frame
+    shown = [];
+    var total = G.edges.length + G.nodes.length, at = 0;
+    function step() {
+      if (gen !== drawGen) return; // render() or another draw since
+      var frag = document.createDocumentFragment();
+      for (var end = Math.min(total, at + chunk); at < end; at++) {
+        frag.appendChild(at < G.edges.length ? edgeEl(at, null) : nodeEl(at - G.edges.length, undefined, null));
+      }
+      vp.appendChild(frag);
+      progress(at, total);
+      if (at < total) { requestAnimationFrame(step); return; }
+      drawn(G.edges.length, undefined);
+      done();
+    }
+    requestAnimationFrame(step);
   }
 
   function fit() {
@@ -288,6 +337,9 @@
     /** hook(focusIndex or undefined) after each draw; hook() when the graph is too big to draw unfocused. */
     onDrawn: function (hook) { drawnHooks.push(hook); },
     onTooBig: function (hook) { tooBigHooks.push(hook); },
+    /** The status line (role=status). */
+    status: status,
+    drawWhole: drawWhole,
   };
   (window.BP_GRAPH_PLUGINS || []).forEach(function (plugin) { plugin(view); });
   render();
