@@ -3,10 +3,9 @@
 // connection, in one statement (in-process, instance creation included).
 import path from "node:path";
 import { readFileSync } from "node:fs";
-import { sqlString, withDuckDB, writeParquet } from "../lib/data.mjs";
+import { sqlString, withDuckDB } from "../lib/data.mjs";
 import { bp } from "../lib/proc.mjs";
-import { importSource, writeProject } from "../lib/project.mjs";
-import { syntheticModels } from "../lib/synthetic-models.mjs";
+import { writeSyntheticProject } from "../lib/synthetic-models.mjs";
 import { measurePair } from "../lib/timing.mjs";
 
 /** One run per --models count. */
@@ -14,11 +13,7 @@ export const sizes = (opts) => opts.models;
 
 export async function run({ opts, size: count, tmp, log }) {
   const dir = path.join(tmp, "compile");
-  const models = syntheticModels(count);
-  writeProject(dir, "many_models", Object.fromEntries(models.map(([n, sql]) => [`models/${n}.sql`, `${sql}\n`])));
-  const source = path.join(tmp, "compile-src.parquet");
-  await writeParquet(`SELECT i::BIGINT AS id, 'g' || (i % 5) AS grp, (i % 100)::DOUBLE AS val, TIMESTAMP '2023-01-01' + INTERVAL (i) MINUTE AS ts FROM range(1000) t(i)`, source);
-  await importSource(dir, source, "src");
+  const models = await writeSyntheticProject(dir, count, tmp);
 
   const m = await measurePair({
     label: "compile",

@@ -2,6 +2,10 @@
 // (id, grp, val, ts), as chains of up to 10 models whose heads read the source, with joins and
 // fans into earlier chains. Deterministic; every model has the same columns (id, grp, val, ts).
 
+import path from "node:path";
+import { writeParquet } from "./data.mjs";
+import { importSource, writeProject } from "./project.mjs";
+
 const name = (i) => `m${String(i).padStart(5, "0")}`;
 
 /** [[modelName, sql]] in dependency order. */
@@ -26,5 +30,18 @@ export function syntheticModels(count) {
     }
     models.push([name(i), sql]);
   }
+  return models;
+}
+
+/**
+ * Writes the synthetic project of `count` models into `dir` and imports its 1,000-row source `src`
+ * (the Parquet file made in `tmp`). Returns the models.
+ */
+export async function writeSyntheticProject(dir, count, tmp) {
+  const models = syntheticModels(count);
+  writeProject(dir, "many_models", Object.fromEntries(models.map(([n, sql]) => [`models/${n}.sql`, `${sql}\n`])));
+  const source = path.join(tmp, `${path.basename(dir)}-src.parquet`);
+  await writeParquet(`SELECT i::BIGINT AS id, 'g' || (i % 5) AS grp, (i % 100)::DOUBLE AS val, TIMESTAMP '2023-01-01' + INTERVAL (i) MINUTE AS ts FROM range(1000) t(i)`, source);
+  await importSource(dir, source, "src");
   return models;
 }
